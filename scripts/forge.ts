@@ -2,7 +2,8 @@
 import { spawnSync } from "node:child_process";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { foundryBinary } from "@verity/devkit";
+// The subpath: the package root also exports deployment code that needs the ABIs this very build generates.
+import { foundryBinary } from "@verity/devkit/foundry";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const result = spawnSync(foundryBinary("forge"), process.argv.slice(2), {

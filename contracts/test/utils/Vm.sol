@@ -12,6 +12,7 @@ interface Vm {
     function expectRevert(bytes calldata revertData) external;
     function expectRevert(bytes4 selector) external;
     function expectRevert() external;
+    function expectPartialRevert(bytes4 revertData) external;
     function expectEmit(bool topic1, bool topic2, bool topic3, bool data) external;
     function addr(uint256 privateKey) external pure returns (address);
     function sign(uint256 privateKey, bytes32 digest) external pure returns (uint8 v, bytes32 r, bytes32 s);
@@ -22,9 +23,14 @@ interface Vm {
     function parseJsonBytes32(string calldata json, string calldata key) external pure returns (bytes32);
     function parseJsonUint(string calldata json, string calldata key) external pure returns (uint256);
     function projectRoot() external view returns (string memory);
+    function parseJsonString(string calldata json, string calldata key) external pure returns (string memory);
+    function toString(uint256 value) external pure returns (string memory);
     function label(address account, string calldata newLabel) external;
     function snapshotGasLastCall(string calldata name) external returns (uint256 gasUsed);
     function pauseGasMetering() external;
     function resumeGasMetering() external;
     function bound(uint256 current, uint256 min, uint256 max) external pure returns (uint256);
+    function load(address target, bytes32 slot) external view returns (bytes32 data);
+    function expectEmit(bool topic1, bool topic2, bool topic3, bool data, address emitter) external;
+    function cool(address target) external;
 }

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { startAnvil } from "@verity/devkit";
-import { counterAbi, counterBytecode } from "@verity/protocol";
-import { createTestClient, http, publicActions, walletActions } from "viem";
+import { programRegistryAbi, programRegistryBytecode } from "@verity/protocol";
+import { createTestClient, http, keccak256, publicActions, walletActions } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { foundry } from "viem/chains";
 
@@ -16,14 +16,35 @@ test("deploys a contract to a real anvil and reads it back with viem", async (t)
     .extend(publicActions)
     .extend(walletActions);
   const account = privateKeyToAccount(DEV_KEY);
-  const hash = await client.deployContract({ abi: counterAbi, bytecode: counterBytecode, account });
+  const hash = await client.deployContract({ abi: programRegistryAbi, bytecode: programRegistryBytecode, account });
   const receipt = await client.waitForTransactionReceipt({ hash });
   assert.equal(receipt.status, "success");
   const address = receipt.contractAddress;
   assert.ok(address);
-  const tx = await client.writeContract({ address, abi: counterAbi, functionName: "inc", account });
+  const manifest = [keccak256("0x01"), keccak256("0x02"), keccak256("0x03"), 0x1000, 1000n, 1 << 20, 64, 64] as const;
+  const tx = await client.writeContract({
+    address,
+    abi: programRegistryAbi,
+    functionName: "register",
+    args: manifest,
+    account,
+  });
   await client.waitForTransactionReceipt({ hash: tx });
-  assert.equal(await client.readContract({ address, abi: counterAbi, functionName: "n" }), 1n);
+  const programHash = await client.readContract({
+    address,
+    abi: programRegistryAbi,
+    functionName: "computeProgramHash",
+    args: manifest,
+  });
+  const info = await client.readContract({
+    address,
+    abi: programRegistryAbi,
+    functionName: "program",
+    args: [programHash],
+  });
+  assert.equal(info.registered, true);
+  assert.equal(info.memRoot, manifest[2]);
+  assert.equal(info.maxSteps, 1000n);
 });
 
 test("stop() kills the process and is idempotent", async () => {

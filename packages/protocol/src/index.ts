@@ -1,1 +1,7 @@
 export * from "./generated/contracts.js";
+export * from "./offchain-call.js";
+export * from "./program.js";
+export * from "./storage-layout.js";
+export * from "./voucher.js";
+export * from "./response.js";
+export * from "./dispute.js";

@@ -1,0 +1,268 @@
+// The provider node: validates off-chain calls, executes them, signs and durably stores the answer, serves it again
+// on replay, and exposes everything over JSON-RPC.
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import {
+  OffchainCallError,
+  parseOffchainCall,
+  type ProviderResponse as ResponseMessage,
+  signResponse,
+} from "@verity/protocol";
+import { inputHash } from "@verity/vm";
+import pino, { type Logger } from "pino";
+import { type Address, bytesToHex, createPublicClient, type Hex, hexToBytes, http, isHex, type PublicClient } from "viem";
+import { type LocalAccount, privateKeyToAccount } from "viem/accounts";
+import type { FaultyMode, ProviderConfig } from "./config.js";
+import { corruptOutput, type ExecutionResult, executeCorrupted } from "./execute.js";
+import { ExecutionTimeoutError, ExecutorPool, PoolOverloadedError } from "./executor-pool.js";
+import { ProviderMetrics } from "./metrics.js";
+import { ProgramStore, ProgramUnavailableError } from "./program-store.js";
+import { ProviderRpcError, RpcErrorCode } from "./rpc-errors.js";
+import { createServer } from "./server.js";
+import { ServiceCatalog } from "./service-catalog.js";
+import { ProviderStore, type StoredResponse } from "./store.js";
+
+/** Version reported by verity_info. */
+export const PROVIDER_VERSION = "0.1.0";
+
+/** What `verity_call` and `verity_getResponse` return. */
+export interface CallAnswer {
+  provider: Address;
+  response: ResponseMessage;
+  signature: Hex;
+  status: number;
+  exitCode: number;
+  output: Hex;
+  outputHash: Hex;
+}
+
+/** A running provider node. */
+export class ProviderNode {
+  readonly account: LocalAccount;
+  readonly store: ProviderStore;
+  readonly programs: ProgramStore;
+  readonly catalog: ServiceCatalog;
+  readonly metrics = new ProviderMetrics();
+  readonly logger: Logger;
+  readonly client: PublicClient;
+  private readonly pool: ExecutorPool;
+  private readonly inflight = new Map<string, Promise<CallAnswer>>();
+  private server: ReturnType<typeof createServer> | undefined;
+  private chainId = 0;
+
+  constructor(readonly config: ProviderConfig) {
+    this.account = privateKeyToAccount(config.privateKey);
+    this.logger = pino({ level: config.logLevel, base: { provider: this.account.address } });
+    mkdirSync(config.dataDir, { recursive: true });
+    this.store = new ProviderStore(join(config.dataDir, "provider.sqlite"));
+    this.programs = new ProgramStore({
+      cacheDir: join(config.dataDir, "programs"),
+      programDirs: config.programDirs,
+      peers: config.peers,
+    });
+    this.client = createPublicClient({ transport: http(config.rpcUrl) });
+    this.catalog = new ServiceCatalog(this.client, config.services);
+    this.pool = new ExecutorPool({
+      timeoutMs: config.callTimeoutMs,
+      ...(config.workers !== undefined ? { size: config.workers } : {}),
+    });
+    if (config.faulty !== undefined) {
+      this.logger.warn({ faulty: config.faulty }, "FAULTY MODE: this provider will sign wrong results (demo/test only)");
+    }
+  }
+
+  /** Reads the chain, then listens; resolves with the bound URL. */
+  async start(): Promise<string> {
+    this.chainId = await this.client.getChainId();
+    await this.catalog.refresh();
+    this.server = createServer({
+      handlers: {
+        verity_call: (p) => this.call(p),
+        verity_info: async () => this.info(),
+        verity_getResponse: (p) => this.getResponse(p),
+      },
+      programBytes: (hash) => this.programs.bytes(hash),
+      metrics: this.metrics,
+      logger: this.logger,
+      bodyLimit: this.config.maxBodyBytes,
+      queueDepth: () => this.pool.queued,
+      health: () => ({ address: this.account.address, responses: this.store.responseCount() }),
+    });
+    const url = await this.server.listen({ host: this.config.host, port: this.config.port });
+    this.logger.info({ url, services: this.config.services }, "provider listening");
+    return url;
+  }
+
+  /** Stops listening, terminates workers, closes the store. */
+  async stop(): Promise<void> {
+    await this.server?.close();
+    await this.pool.close();
+    this.store.close();
+  }
+
+  /** verity_info: who this is and what it serves. */
+  info(): Record<string, unknown> {
+    return {
+      version: PROVIDER_VERSION,
+      address: this.account.address,
+      chainId: this.chainId,
+      arbitration: this.config.arbitration,
+      services: this.catalog.all().map((s) => ({
+        address: s.address,
+        offchainChainId: s.offchainChainId.toString(),
+        methods: [...s.methods.values()].map((m) => ({
+          selector: m.selector,
+          programHash: m.programHash,
+          price: m.price.toString(),
+        })),
+      })),
+      programs: this.programs.hashes(),
+    };
+  }
+
+  /** verity_getResponse: the stored answer to a request. */
+  async getResponse(params: unknown): Promise<CallAnswer> {
+    const hash = Array.isArray(params) ? params[0] : undefined;
+    if (typeof hash !== "string" || !isHex(hash, { strict: true }) || hash.length !== 66) {
+      throw new ProviderRpcError(RpcErrorCode.InvalidParams, "params must be [requestHash] (0x and 64 hex digits)");
+    }
+    const stored = this.store.response(hash);
+    const request = this.store.request(hash);
+    if (stored === undefined || request === undefined) {
+      throw new ProviderRpcError(RpcErrorCode.NotFound, `no response stored for request ${hash}`);
+    }
+    return this.answerOf(request.service, request.requester, request.selector, request.programHash, request.inputHash, stored);
+  }
+
+  /** verity_call: validate, execute, sign, store, answer. The same request always gets the same answer. */
+  async call(params: unknown): Promise<CallAnswer> {
+    const first = Array.isArray(params) ? params[0] : undefined;
+    const tx = typeof first === "object" && first !== null ? (first as { tx?: unknown }).tx : undefined;
+    if (typeof tx !== "string") {
+      throw new ProviderRpcError(RpcErrorCode.InvalidParams, 'params must be [{ "tx": "0x<signed off-chain transaction>" }]');
+    }
+    if ((tx.length - 2) / 2 > this.config.maxBodyBytes) {
+      throw new ProviderRpcError(RpcErrorCode.InputTooLarge, "the transaction is larger than this provider accepts");
+    }
+    let call: Awaited<ReturnType<typeof parseOffchainCall>>;
+    try {
+      call = await parseOffchainCall(tx as Hex);
+    } catch (error) {
+      if (error instanceof OffchainCallError) throw new ProviderRpcError(RpcErrorCode.MalformedTransaction, error.message, { reason: error.code });
+      throw error;
+    }
+    const replay = this.inflight.get(call.requestHash);
+    if (replay !== undefined) return replay;
+    const stored = this.store.response(call.requestHash);
+    if (stored !== undefined) return this.getResponse([call.requestHash]);
+
+    const work = this.execute(call).finally(() => this.inflight.delete(call.requestHash));
+    this.inflight.set(call.requestHash, work);
+    return work;
+  }
+
+  private async execute(call: Awaited<ReturnType<typeof parseOffchainCall>>): Promise<CallAnswer> {
+    const service = this.catalog.get(call.service);
+    if (service === undefined) {
+      throw new ProviderRpcError(RpcErrorCode.UnknownService, `this provider does not serve ${call.service}; it serves ${this.config.services.join(", ")}`);
+    }
+    if (BigInt(call.chainId) !== service.offchainChainId) {
+      throw new ProviderRpcError(
+        RpcErrorCode.WrongChainId,
+        `the transaction is signed for chain ${call.chainId}; calls to ${service.address} must use its off-chain chain id ${service.offchainChainId}`,
+      );
+    }
+    const method = service.methods.get(call.selector);
+    if (method === undefined) {
+      throw new ProviderRpcError(RpcErrorCode.UnknownMethod, `selector ${call.selector} is not a method of ${service.address}`);
+    }
+    if (method.price > 0n) {
+      throw new ProviderRpcError(RpcErrorCode.PaymentRequired, `method ${call.selector} costs ${method.price} wei per call: attach a voucher`);
+    }
+    let bundle: Awaited<ReturnType<ProgramStore["get"]>>;
+    try {
+      bundle = await this.programs.get(method.programHash);
+    } catch (error) {
+      if (error instanceof ProgramUnavailableError) throw new ProviderRpcError(RpcErrorCode.ProgramUnavailable, error.message);
+      throw error;
+    }
+    const input = hexToBytes(call.input);
+    const { manifest } = bundle;
+    if (input.length > manifest.maxInput) {
+      throw new ProviderRpcError(RpcErrorCode.InputTooLarge, `input is ${input.length} bytes; method ${call.selector} accepts at most ${manifest.maxInput}`);
+    }
+    const limits = { maxSteps: manifest.maxSteps, memLimit: manifest.memLimit, maxOutput: manifest.maxOutput };
+    let result: ExecutionResult;
+    try {
+      result = await this.run(method.programHash, bundle, input, limits, this.config.faulty);
+    } catch (error) {
+      if (error instanceof ExecutionTimeoutError) throw new ProviderRpcError(RpcErrorCode.ExecutionTimeout, error.message);
+      if (error instanceof PoolOverloadedError) throw new ProviderRpcError(RpcErrorCode.Overloaded, error.message);
+      throw error;
+    }
+    this.metrics.executions.inc({ engine: result.engine, status: String(result.status) });
+
+    const response: ResponseMessage = {
+      service: service.address,
+      requestHash: call.requestHash,
+      requester: call.requester,
+      selector: call.selector,
+      programHash: method.programHash,
+      inputHash: bytesToHex(inputHash(input)),
+      resultHash: bytesToHex(result.resultHash),
+    };
+    const { signature } = await signResponse(this.account, { chainId: this.chainId, arbitration: this.config.arbitration }, response);
+    const storedResponse: StoredResponse = {
+      requestHash: call.requestHash,
+      resultHash: response.resultHash,
+      status: result.status,
+      exitCode: result.exitCode,
+      output: bytesToHex(result.output),
+      outputHash: bytesToHex(result.outputHash),
+      signature,
+      signedAt: Date.now(),
+    };
+    // Durable before the answer leaves: a dispute or fee claim can rely on everything we ever signed.
+    this.store.saveCall(
+      {
+        requestHash: call.requestHash,
+        service: service.address,
+        requester: call.requester,
+        selector: call.selector,
+        programHash: method.programHash,
+        inputHash: response.inputHash,
+        rawTx: call.serialized,
+        receivedAt: Date.now(),
+      },
+      storedResponse,
+    );
+    return this.answerOf(service.address, call.requester, call.selector, method.programHash, response.inputHash, storedResponse);
+  }
+
+  private async run(
+    programHash: Hex,
+    bundle: Awaited<ReturnType<ProgramStore["get"]>>,
+    input: Uint8Array,
+    limits: { maxSteps: bigint; memLimit: number; maxOutput: number },
+    faulty: FaultyMode | undefined,
+  ): Promise<ExecutionResult> {
+    if (faulty?.kind === "corrupt-step") {
+      return executeCorrupted(bundle.elf, input, limits, faulty.step, faulty.register ?? 10);
+    }
+    const honest = await this.pool.execute(programHash, { elf: bundle.elf, wasm: bundle.wasm }, input, limits);
+    if (faulty?.kind === "wrong-output") return corruptOutput(honest);
+    return honest;
+  }
+
+  private answerOf(service: Address, requester: Address, selector: Hex, programHash: Hex, inputHash: Hex, stored: StoredResponse): CallAnswer {
+    return {
+      provider: this.account.address,
+      response: { service, requestHash: stored.requestHash, requester, selector, programHash, inputHash, resultHash: stored.resultHash },
+      signature: stored.signature,
+      status: stored.status,
+      exitCode: stored.exitCode,
+      output: stored.output,
+      outputHash: stored.outputHash,
+    };
+  }
+}
