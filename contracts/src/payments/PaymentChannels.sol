@@ -135,6 +135,7 @@ contract PaymentChannels {
         Channel storage c = _channels[channelId];
         uint256 deposited = uint256(c.deposited) + msg.value;
         if (deposited > type(uint128).max) revert DepositTooLarge();
+        // forge-lint: disable-next-line(unsafe-typecast) checked against uint128 max just above
         c.deposited = uint128(deposited);
         emit Deposited(channelId, msg.sender, provider, msg.value);
     }
@@ -167,6 +168,7 @@ contract PaymentChannels {
         if (readyAt == 0) revert NoWithdrawPending(channelId);
         if (block.timestamp < readyAt) revert WithdrawNotReady(readyAt, block.timestamp);
         amount = uint256(c.deposited) - c.claimed - c.withdrawn;
+        // forge-lint: disable-next-line(unsafe-typecast) amount <= deposited, a uint128
         c.withdrawn += uint128(amount);
         c.withdrawReadyAt = 0;
         emit WithdrawFinalized(channelId, msg.sender, amount);
@@ -197,7 +199,7 @@ contract PaymentChannels {
             uint256 target = v.cumulativeAmount < cap ? v.cumulativeAmount : cap;
             uint256 claimed = c.claimed;
             if (target > claimed) {
-                // target <= deposited <= uint128 max, so the cast is exact.
+                // forge-lint: disable-next-line(unsafe-typecast) target <= deposited, a uint128
                 c.claimed = uint128(target);
                 total += target - claimed;
                 emit Claimed(expected, msg.sender, target - claimed, target);

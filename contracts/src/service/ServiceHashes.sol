@@ -32,6 +32,7 @@ library ServiceHashes {
 
     /// @notice §1.6 input commitment: keccak(chunkRoot(b) || u32(len)).
     function inputHash(bytes calldata b) internal pure returns (bytes32) {
+        // forge-lint: disable-next-line(unsafe-typecast) inputs are bounded by a u32 maxInput (§1.6 encodes u32)
         return keccak256(abi.encodePacked(chunkRoot(b), uint32(b.length)));
     }
 
@@ -45,6 +46,7 @@ library ServiceHashes {
         }
         bytes32 tail;
         if (len & 31 != 0) tail = bytes32(output[full << 5:len]);
+        // forge-lint: disable-next-line(unsafe-typecast) outputs are bounded by a u32 maxOutput (§1.7 encodes u32)
         return keccak256(abi.encodePacked(chain, tail, uint32(len)));
     }
 

@@ -592,7 +592,9 @@ abstract contract VerityService is IVerityService {
         OnchainRequest storage r = _requests[requestId];
         if (r.status != RequestStatus.Pending) revert RequestNotPending(requestId);
         if (status == 0 || status > MAX_STATUS) revert InvalidResult(status);
-        if (status != ServiceHashes.STATUS_EXITED && (output.length != 0 || exitCode != 0)) revert InvalidResult(status);
+        if (status != ServiceHashes.STATUS_EXITED && (output.length != 0 || exitCode != 0)) {
+            revert InvalidResult(status);
+        }
         uint256 maxOutput = _registry.program(r.programHash).maxOutput;
         if (output.length > maxOutput) revert OutputTooLarge(output.length, maxOutput);
         bytes32 resultHash = ServiceHashes.resultHash(status, exitCode, ServiceHashes.outputHash(output));

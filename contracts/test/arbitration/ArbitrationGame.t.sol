@@ -57,6 +57,37 @@ contract ReentrantChallenger {
     }
 }
 
+/// @dev A service that answers the views correctly but fights settlement: its slash re-enters the arbitration and
+///      then reverts, its unlock reverts. Only disputes about this service are affected, and they must still settle.
+contract HostileService {
+    address public arbitration;
+    bytes32 internal program;
+
+    constructor(address arb_, bytes32 program_) {
+        arbitration = arb_;
+        program = program_;
+    }
+
+    function programOf(bytes4) external view returns (bytes32) {
+        return program;
+    }
+
+    function isSlashable(address) external pure returns (bool) {
+        return true;
+    }
+
+    function lockProvider(address) external {}
+
+    function unlockProvider(address) external pure {
+        revert("no unlock");
+    }
+
+    function slash(address) external returns (uint256) {
+        Arbitration(payable(arbitration)).settle(1); // re-entry: blocked by the guard
+        return 0;
+    }
+}
+
 /// @notice The match: final-state commits, 16-ary dissection, the real one-step proof, clocks and settlement.
 contract ArbitrationGameTest is ArbitrationBase {
     bytes internal honestFinal;
@@ -237,7 +268,6 @@ contract ArbitrationGameTest is ArbitrationBase {
     /// A saboteur who signed the honest result but plays badly only sinks itself (matches are per participant).
     function test_saboteurCannotSinkHonestCoSigner() public {
         Player memory h = _honest(0);
-        Player memory sab = Player(providers[1], honestFinal, type(uint256).max);
         Player memory l = _liar(2, "hello mallory", 9);
         Arbitration.SignedResponse[] memory rs = new Arbitration.SignedResponse[](3);
         rs[0] = _response(0, _result(honestFinal));
@@ -248,7 +278,6 @@ contract ArbitrationGameTest is ArbitrationBase {
         // The saboteur never moves in its match against the liar and times out.
         vm.warp(block.timestamp + CLOCK + 1);
         arb.timeout(id, 1, 2);
-        sab;
         arb.settle(id);
         assertEq(service.stakeOf(providers[0]), STAKE, "honest co-signer safe");
         assertEq(service.stakeOf(providers[1]), 0, "saboteur slashed");
@@ -563,6 +592,24 @@ contract ArbitrationGameTest is ArbitrationBase {
         assertEq(arb.balanceOf(providers[0]), pot * WINNERS_BPS / 10_000, "provider gets the winners' share");
         assertEq(service.stakeOf(providers[0]), STAKE, "provider keeps stake");
         assertEq(service.locksOf(providers[0]), 0, "unlocked");
+    }
+
+    function test_hostileServiceCannotBlockSettlement() public {
+        HostileService hs = new HostileService(address(arb), programHash);
+        Player memory h = _honest(0);
+        Player memory l = _liar(1, "hello mallory", 5);
+        Arbitration.SignedResponse[] memory rs = new Arbitration.SignedResponse[](2);
+        (uint8 v, bytes32 r, bytes32 s) = vm.sign(keys[0], arb.responseDigest(address(hs), req, _result(honestFinal)));
+        rs[0] = Arbitration.SignedResponse(_result(honestFinal), abi.encodePacked(r, s, v));
+        (v, r, s) = vm.sign(keys[1], arb.responseDigest(address(hs), req, _result(l.finalState)));
+        rs[1] = Arbitration.SignedResponse(_result(l.finalState), abi.encodePacked(r, s, v));
+        uint256 id = arb.open(IVerityService(address(hs)), req, input, rs);
+        _play(id, 0, 1, h, l, honestFinal);
+        arb.settle(id);
+        Arbitration.Dispute memory d = arb.getDispute(id);
+        assertTrue(d.settled, "settled despite the service");
+        assertEq(arb.balanceOf(h.account), 0, "nothing arrived, nothing credited");
+        assertEq(arb.verifiedResult(address(hs), req.requestHash), _result(honestFinal), "result still recorded");
     }
 
     function test_refusingReceiverDoesNotBlockSettlement() public {

@@ -65,6 +65,13 @@ contract ReentrantPayer {
     }
 }
 
+/// @notice A provider that refuses ETH: its claim must revert as a whole.
+contract RefusingClaimer {
+    function claim(PaymentChannels channels, PaymentChannels.SignedVoucher[] calldata vouchers) external {
+        channels.claim(vouchers);
+    }
+}
+
 contract PaymentChannelsTest is ChannelFixture {
     // ------------------------------------------------------------------ construction and views
 
@@ -285,6 +292,16 @@ contract PaymentChannelsTest is ChannelFixture {
         assertEq(evil.received(), 1 ether, "paid once");
         assertEq(evil.reentryError(), abi.encodeWithSelector(PaymentChannels.Reentrancy.selector), "reentrancy");
         assertEq(address(channels).balance, 6 ether, "rest held");
+    }
+
+    function test_claim_refusedTransferRevertsEverything() public {
+        RefusingClaimer refusing = new RefusingClaimer();
+        bytes32 id = _deposit(payer, address(refusing), 1 ether);
+        PaymentChannels.SignedVoucher[] memory list = _one(_voucher(PAYER_KEY, id, 0.3 ether));
+        bytes32 before = keccak256(abi.encode(channels.channel(id), address(channels).balance));
+        vm.expectRevert(abi.encodeWithSelector(PaymentChannels.TransferFailed.selector, address(refusing), 0.3 ether));
+        refusing.claim(channels, list);
+        assertEq(keccak256(abi.encode(channels.channel(id), address(channels).balance)), before, "state changed");
     }
 
     function _split(bytes memory sig) internal pure returns (bytes32 r, bytes32 s, uint8 v) {

@@ -72,8 +72,6 @@ contract ProgramRegistryTest is Test {
             abi.encodeWithSelector(ProgramRegistry.InvalidManifest.selector, "entry + 4 must be <= memLimit")
         );
         registry.register(0, 0, 0, entry, 1, memLimit, 1, 1);
-        assertTrue(
-            !registry.isRegistered(registry.computeProgramHash(0, 0, 0, entry, 1, memLimit, 1, 1)), "registered"
-        );
+        assertTrue(!registry.isRegistered(registry.computeProgramHash(0, 0, 0, entry, 1, memLimit, 1, 1)), "registered");
     }
 }

@@ -28,7 +28,14 @@ abstract contract ServiceFixture is Test {
         vm.warp(1_700_000_000);
         registry = new ProgramRegistry();
         echoProgram = registry.register(
-            keccak256("echo.elf"), keccak256("echo.wasm"), keccak256("root"), 0x1000, 1e7, 1 << 21, MAX_INPUT, MAX_OUTPUT
+            keccak256("echo.elf"),
+            keccak256("echo.wasm"),
+            keccak256("root"),
+            0x1000,
+            1e7,
+            1 << 21,
+            MAX_INPUT,
+            MAX_OUTPUT
         );
         service = new EchoService(owner, arbitration, address(registry), MIN_STAKE, UNBONDING, REQUEST_TIMEOUT);
         vm.prank(owner);

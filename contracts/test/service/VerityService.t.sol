@@ -81,8 +81,9 @@ contract VerityServiceTest is ServiceFixture {
     function test_offchainChainId_followsRule() public view {
         uint64 id = service.offchainChainId();
         assertEq(id, service.deriveOffchainChainId(block.chainid, address(service)), "derived");
-        uint64 expected =
-            uint64(uint48(uint256(keccak256(abi.encode("verity.offchain", block.chainid, address(service)))))) | (1 << 47);
+        uint64 expected = uint64(
+            uint48(uint256(keccak256(abi.encode("verity.offchain", block.chainid, address(service)))))
+        ) | (1 << 47);
         if (expected == block.chainid) expected ^= 1;
         assertEq(id, expected, "rule");
         assertTrue(id != block.chainid && id != 0 && id < (1 << 48), "range");

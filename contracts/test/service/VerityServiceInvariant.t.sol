@@ -145,9 +145,7 @@ contract VerityServiceInvariantTest is Test {
     /// @notice staked + withdrawn + slashed == deposited, and the contract holds exactly the stakes.
     function invariant_everyWeiAccounted() public view {
         uint256 staked = _totalStake();
-        assertEq(
-            staked + handler.ghostWithdrawn() + handler.ghostSlashed(), handler.ghostDeposited(), "wei accounting"
-        );
+        assertEq(staked + handler.ghostWithdrawn() + handler.ghostSlashed(), handler.ghostDeposited(), "wei accounting");
         assertEq(address(service).balance, staked, "balance == stakes");
     }
 
@@ -169,7 +167,9 @@ contract VerityServiceInvariantTest is Test {
             }
             if (st == VerityService.ProviderStatus.Active) assertTrue(stake >= service.minStake(), "under-staked");
             assertTrue(service.isActiveProvider(a) == (st == VerityService.ProviderStatus.Active), "isActive");
-            if (handler.everSlashed(a)) assertEq(uint256(st), uint256(VerityService.ProviderStatus.Slashed), "slashed");
+            if (handler.everSlashed(a)) {
+                assertEq(uint256(st), uint256(VerityService.ProviderStatus.Slashed), "slashed");
+            }
         }
         assertEq(service.providerCount() <= n ? 1 : 0, 1, "list has no duplicates");
     }

@@ -23,8 +23,8 @@ import {
   type Hex,
   type PublicClient,
   parseEther,
-  toFunctionSelector,
   type Transport,
+  toFunctionSelector,
   type WalletClient,
 } from "viem";
 
@@ -97,7 +97,11 @@ async function send(client: PublicClient, hash: Hex, what: string): Promise<void
 }
 
 /** Deploys RiscVStep, ProgramRegistry, Arbitration and PaymentChannels. */
-export async function deployCore(wallet: Wallet, client: PublicClient, params: DeploymentParams): Promise<CoreDeployment> {
+export async function deployCore(
+  wallet: Wallet,
+  client: PublicClient,
+  params: DeploymentParams,
+): Promise<CoreDeployment> {
   const stepVerifier = await deploy(wallet, client, riscVStepAbi, riscVStepBytecode, [], "RiscVStep");
   const registry = await deploy(wallet, client, programRegistryAbi, programRegistryBytecode, [], "ProgramRegistry");
   const arbitration = await deploy(
@@ -105,10 +109,25 @@ export async function deployCore(wallet: Wallet, client: PublicClient, params: D
     client,
     arbitrationAbi,
     arbitrationBytecode,
-    [registry, stepVerifier, params.clockBudget, params.challengeBond, params.winnersBps, params.requesterBps, params.treasury],
+    [
+      registry,
+      stepVerifier,
+      params.clockBudget,
+      params.challengeBond,
+      params.winnersBps,
+      params.requesterBps,
+      params.treasury,
+    ],
     "Arbitration",
   );
-  const paymentChannels = await deploy(wallet, client, paymentChannelsAbi, paymentChannelsBytecode, [params.withdrawDelay], "PaymentChannels");
+  const paymentChannels = await deploy(
+    wallet,
+    client,
+    paymentChannelsAbi,
+    paymentChannelsBytecode,
+    [params.withdrawDelay],
+    "PaymentChannels",
+  );
   return { stepVerifier, registry, arbitration, paymentChannels };
 }
 
@@ -124,13 +143,27 @@ export async function registerProgram(
   registry: Address,
   manifest: ManifestFile,
 ): Promise<Hex> {
-  const known = await client.readContract({ address: registry, abi: programRegistryAbi, functionName: "isRegistered", args: [manifest.programHash] });
+  const known = await client.readContract({
+    address: registry,
+    abi: programRegistryAbi,
+    functionName: "isRegistered",
+    args: [manifest.programHash],
+  });
   if (!known) {
     const hash = await wallet.writeContract({
       address: registry,
       abi: programRegistryAbi,
       functionName: "register",
-      args: [manifest.elfHash, manifest.wasmHash, manifest.memRoot, manifest.entry, manifest.maxSteps, manifest.memLimit, manifest.maxInput, manifest.maxOutput],
+      args: [
+        manifest.elfHash,
+        manifest.wasmHash,
+        manifest.memRoot,
+        manifest.entry,
+        manifest.maxSteps,
+        manifest.memLimit,
+        manifest.maxInput,
+        manifest.maxOutput,
+      ],
     });
     await send(client, hash, `registering program ${manifest.name}`);
   }
@@ -159,7 +192,14 @@ export async function deployService(
     client,
     spec.abi,
     spec.bytecode,
-    [wallet.account.address, core.arbitration, core.registry, params.minStake, params.unbondingDelay, params.requestTimeout],
+    [
+      wallet.account.address,
+      core.arbitration,
+      core.registry,
+      params.minStake,
+      params.unbondingDelay,
+      params.requestTimeout,
+    ],
     spec.name,
   );
   for (const method of spec.methods) {
@@ -183,6 +223,12 @@ export async function registerProvider(
   host: string,
   stake: bigint,
 ): Promise<void> {
-  const hash = await wallet.writeContract({ address: service, abi: verityServiceAbi, functionName: "register", args: [host], value: stake });
+  const hash = await wallet.writeContract({
+    address: service,
+    abi: verityServiceAbi,
+    functionName: "register",
+    args: [host],
+    value: stake,
+  });
   await send(client, hash, `registering provider ${wallet.account.address} on ${service}`);
 }

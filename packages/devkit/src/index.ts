@@ -10,4 +10,5 @@ export {
   registerProvider,
   type ServiceSpec,
 } from "./deploy.js";
+export { ANVIL_MNEMONIC, devKey } from "./dev-accounts.js";
 export { type FoundryTool, foundryBinary } from "./foundry.js";

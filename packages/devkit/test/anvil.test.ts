@@ -1,13 +1,12 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { startAnvil } from "@verity/devkit";
+import { devKey, startAnvil } from "@verity/devkit";
 import { programRegistryAbi, programRegistryBytecode } from "@verity/protocol";
 import { createTestClient, http, keccak256, publicActions, walletActions } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { foundry } from "viem/chains";
 
-// anvil's first dev account (public, well-known test key).
-const DEV_KEY = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
+const DEV_KEY = devKey(0);
 
 test("deploys a contract to a real anvil and reads it back with viem", async (t) => {
   const anvil = await startAnvil();

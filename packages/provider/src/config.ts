@@ -6,8 +6,11 @@ import { type Address, getAddress, type Hex, isAddress, isHex } from "viem";
 export type FaultyMode =
   /** Sign a result whose output has its last byte flipped. */
   | { kind: "wrong-output" }
-  /** Run the proving VM with register `register` xor-ed with 1 after `step` steps, and sign that run's result. */
-  | { kind: "corrupt-step"; step: number; register?: number };
+  /**
+   * Run the proving VM with register `register` (default x10) xor-ed with `mask` (default 1) after `step` steps —
+   * moved to the first later step or other register where that changes the result — and sign that run's result.
+   */
+  | { kind: "corrupt-step"; step: number; register?: number; mask?: number };
 
 /** A provider node's settings. */
 export interface ProviderConfig {
@@ -40,6 +43,8 @@ export interface ProviderConfig {
   maxBodyBytes: number;
   /** Log level for pino. */
   logLevel: string;
+  /** How often the dispute bot polls the chain, in milliseconds; 0 disables it. */
+  disputePollMs: number;
   /** Demo/test misbehaviour; absent means honest. */
   faulty?: FaultyMode;
 }
@@ -58,19 +63,30 @@ const DEFAULTS = {
   callTimeoutMs: 30_000,
   maxBodyBytes: 2 * 1024 * 1024,
   logLevel: "info",
+  disputePollMs: 2000,
 };
 
 function list(value: string | undefined): string[] | undefined {
-  return value === undefined ? undefined : value.split(",").map((s) => s.trim()).filter((s) => s.length > 0);
+  return value === undefined
+    ? undefined
+    : value
+        .split(",")
+        .map((s) => s.trim())
+        .filter((s) => s.length > 0);
 }
 
 function address(name: string, value: unknown): Address {
-  if (typeof value !== "string" || !isAddress(value)) throw new ConfigError(`${name} must be an address, got ${String(value)}`);
+  if (typeof value !== "string" || !isAddress(value))
+    throw new ConfigError(`${name} must be an address, got ${String(value)}`);
   return getAddress(value);
 }
 
 /** Loads the configuration from an optional JSON file and the environment. */
-export function loadConfig(file?: string, env: NodeJS.ProcessEnv = process.env, overrides: Partial<ProviderConfig> = {}): ProviderConfig {
+export function loadConfig(
+  file?: string,
+  env: NodeJS.ProcessEnv = process.env,
+  overrides: Partial<ProviderConfig> = {},
+): ProviderConfig {
   let fromFile: Record<string, unknown> = {};
   if (file !== undefined) {
     try {
@@ -93,6 +109,7 @@ export function loadConfig(file?: string, env: NodeJS.ProcessEnv = process.env, 
     programDirs: list(env.VERITY_PROGRAM_DIRS),
     peers: list(env.VERITY_PEERS),
     logLevel: env.VERITY_LOG_LEVEL,
+    disputePollMs: env.VERITY_DISPUTE_POLL_MS === undefined ? undefined : Number(env.VERITY_DISPUTE_POLL_MS),
   };
   for (const [k, v] of Object.entries(envMap)) if (v !== undefined) merged[k] = v;
   for (const [k, v] of Object.entries(overrides)) if (v !== undefined) merged[k] = v;
@@ -106,7 +123,8 @@ export function loadConfig(file?: string, env: NodeJS.ProcessEnv = process.env, 
     throw new ConfigError("services (or VERITY_SERVICES) must list at least one Service contract address");
   }
   const port = Number(merged.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`port must be 0..65535, got ${String(merged.port)}`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new ConfigError(`port must be 0..65535, got ${String(merged.port)}`);
   const config: ProviderConfig = {
     privateKey: privateKey as Hex,
     rpcUrl: merged.rpcUrl,
@@ -120,6 +138,7 @@ export function loadConfig(file?: string, env: NodeJS.ProcessEnv = process.env, 
     callTimeoutMs: Number(merged.callTimeoutMs),
     maxBodyBytes: Number(merged.maxBodyBytes),
     logLevel: String(merged.logLevel),
+    disputePollMs: Number(merged.disputePollMs),
   };
   if (merged.paymentChannels !== undefined) config.paymentChannels = address("paymentChannels", merged.paymentChannels);
   if (merged.publicUrl !== undefined) config.publicUrl = String(merged.publicUrl);

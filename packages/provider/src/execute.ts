@@ -2,7 +2,7 @@
 // — a trap, a limit, or a divergence with no RV32IM equivalent — the proving VM runs and its result is the answer,
 // because the VM is what a dispute would check and error statuses are where the two images can differ.
 import { NativeDivergenceError, runNative } from "@verity/native";
-import { Machine, type OracleResolver, OutputCommitment, resultHash, Status } from "@verity/vm";
+import { bytesEqual, Machine, type OracleResolver, OutputCommitment, resultHash, Status } from "@verity/vm";
 
 /** What an execution needs to know about a program (from its manifest). */
 export interface ExecutionLimits {
@@ -46,7 +46,12 @@ export function executeProgram(
 }
 
 /** A fresh proving machine for a program and input. */
-export function provingMachine(elf: Uint8Array, input: Uint8Array, limits: ExecutionLimits, oracle?: OracleResolver): Machine {
+export function provingMachine(
+  elf: Uint8Array,
+  input: Uint8Array,
+  limits: ExecutionLimits,
+  oracle?: OracleResolver,
+): Machine {
   return Machine.fromElf(elf, {
     input,
     maxSteps: limits.maxSteps,
@@ -69,7 +74,7 @@ export function executeProving(
 }
 
 /**
- * FAULTY MODE (demos and tests only): the proving run with register `register` xor-ed with 1 once `step` steps have
+ * FAULTY MODE (demos and tests only): the proving run with register `register` xor-ed with `mask` once `step` steps have
  * run — a liar whose trace departs from the truth at one instruction, which the dispute game must find.
  */
 export function executeCorrupted(
@@ -78,18 +83,47 @@ export function executeCorrupted(
   limits: ExecutionLimits,
   step: number,
   register: number,
+  mask = 1,
 ): ExecutionResult {
+  const at = effectiveCorruption(elf, input, limits, step, register, mask);
   const machine = provingMachine(elf, input, limits);
-  corruptAt(machine, step, register);
+  corruptAt(machine, at.step, at.register, mask);
   machine.run();
   return machineResult(machine);
 }
 
-/** Runs `machine` to `step` steps and flips bit 0 of a register there (the faulty trace's single departure). */
-export function corruptAt(machine: Machine, step: number, register: number): void {
+/**
+ * FAULTY MODE: the first (step, register) at or after the requested ones whose bit flip changes the run's result —
+ * a flip of a dead register would be no lie at all. Deterministic, so the signer and its dispute bot agree.
+ */
+export function effectiveCorruption(
+  elf: Uint8Array,
+  input: Uint8Array,
+  limits: ExecutionLimits,
+  step: number,
+  register: number,
+  mask = 1,
+): { step: number; register: number } {
+  const honest = executeProving(elf, input, limits).resultHash;
+  const registers = [register, ...Array.from({ length: 31 }, (_, i) => i + 1).filter((r) => r !== register)];
+  for (let s = step; s < step + 64; s++) {
+    for (const r of registers) {
+      const machine = provingMachine(elf, input, limits);
+      corruptAt(machine, s, r, mask);
+      if (machine.status !== Status.Running) break;
+      machine.run();
+      if (!bytesEqual(machine.resultHash(), honest)) return { step: s, register: r };
+    }
+  }
+  throw new Error(`no single-bit register corruption near step ${step} changes this run's result`);
+}
+
+/** Runs `machine` to `step` steps and xors a register with `mask` there (the faulty trace's single departure). */
+export function corruptAt(machine: Machine, step: number, register: number, mask = 1): void {
   if (register < 1 || register > 31) throw new RangeError(`register must be x1..x31, got x${register}`);
+  if (mask === 0) throw new RangeError("mask must be non-zero");
   machine.run(step);
-  machine.regs[register] ^= 1;
+  machine.regs[register] ^= mask;
 }
 
 /** FAULTY MODE (demos and tests only): the honest result with the output's last byte flipped (or one byte added). */
@@ -99,7 +133,13 @@ export function corruptOutput(honest: ExecutionResult): ExecutionResult {
   const commitment = new OutputCommitment();
   commitment.append(output);
   const outputHash = commitment.hash();
-  return { ...honest, status: Status.Exited, output, outputHash, resultHash: resultHash(Status.Exited, honest.exitCode, outputHash) };
+  return {
+    ...honest,
+    status: Status.Exited,
+    output,
+    outputHash,
+    resultHash: resultHash(Status.Exited, honest.exitCode, outputHash),
+  };
 }
 
 function machineResult(machine: Machine): ExecutionResult {

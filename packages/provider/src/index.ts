@@ -1,10 +1,14 @@
 // @verity/provider: the Verity provider node.
+
+export { type ClaimTrace, recordClaimTrace } from "./claim-trace.js";
 export { ConfigError, type FaultyMode, loadConfig, type ProviderConfig } from "./config.js";
+export { DisputeBot, type DisputeBotDeps } from "./dispute-bot.js";
 export {
   corruptAt,
   corruptOutput,
   type ExecutionLimits,
   type ExecutionResult,
+  effectiveCorruption,
   executeCorrupted,
   executeProgram,
   executeProving,
@@ -15,6 +19,7 @@ export { ProviderMetrics } from "./metrics.js";
 export { ProgramStore, type ProgramStoreOptions, ProgramUnavailableError } from "./program-store.js";
 export { type CallAnswer, PROVIDER_VERSION, ProviderNode } from "./provider-node.js";
 export { ProviderRpcError, RpcErrorCode } from "./rpc-errors.js";
+export { runProvider } from "./run.js";
 export { createServer, type RpcHandlers, type ServerDeps } from "./server.js";
-export { type ServiceEntry, type ServiceMethod, ServiceCatalog } from "./service-catalog.js";
+export { ServiceCatalog, type ServiceEntry, type ServiceMethod } from "./service-catalog.js";
 export { ProviderStore, type StoredRequest, type StoredResponse, type StoredVoucher } from "./store.js";

@@ -5,17 +5,31 @@ import { join } from "node:path";
 import {
   OffchainCallError,
   parseOffchainCall,
+  paymentChannelsAbi,
   type ProviderResponse as ResponseMessage,
   signResponse,
 } from "@verity/protocol";
 import { inputHash } from "@verity/vm";
 import pino, { type Logger } from "pino";
-import { type Address, bytesToHex, createPublicClient, type Hex, hexToBytes, http, isHex, type PublicClient } from "viem";
+import {
+  type Address,
+  bytesToHex,
+  type Chain,
+  createPublicClient,
+  createWalletClient,
+  type Hex,
+  hexToBytes,
+  http,
+  isHex,
+  type PublicClient,
+} from "viem";
 import { type LocalAccount, privateKeyToAccount } from "viem/accounts";
 import type { FaultyMode, ProviderConfig } from "./config.js";
+import { DisputeBot, type DisputeBotDeps } from "./dispute-bot.js";
 import { corruptOutput, type ExecutionResult, executeCorrupted } from "./execute.js";
 import { ExecutionTimeoutError, ExecutorPool, PoolOverloadedError } from "./executor-pool.js";
 import { ProviderMetrics } from "./metrics.js";
+import { VoucherChecker } from "./payments.js";
 import { ProgramStore, ProgramUnavailableError } from "./program-store.js";
 import { ProviderRpcError, RpcErrorCode } from "./rpc-errors.js";
 import { createServer } from "./server.js";
@@ -46,9 +60,13 @@ export class ProviderNode {
   readonly logger: Logger;
   readonly client: PublicClient;
   private readonly pool: ExecutorPool;
+  private readonly vouchers: VoucherChecker;
   private readonly inflight = new Map<string, Promise<CallAnswer>>();
   private server: ReturnType<typeof createServer> | undefined;
   private chainId = 0;
+  private stopped = false;
+  /** The dispute-playing loop (absent when disputePollMs is 0). */
+  bot: DisputeBot | undefined;
 
   constructor(readonly config: ProviderConfig) {
     this.account = privateKeyToAccount(config.privateKey);
@@ -66,8 +84,18 @@ export class ProviderNode {
       timeoutMs: config.callTimeoutMs,
       ...(config.workers !== undefined ? { size: config.workers } : {}),
     });
+    this.vouchers = new VoucherChecker(
+      this.client,
+      this.store,
+      this.account.address,
+      config.paymentChannels,
+      () => this.chainId,
+    );
     if (config.faulty !== undefined) {
-      this.logger.warn({ faulty: config.faulty }, "FAULTY MODE: this provider will sign wrong results (demo/test only)");
+      this.logger.warn(
+        { faulty: config.faulty },
+        "FAULTY MODE: this provider will sign wrong results (demo/test only)",
+      );
     }
   }
 
@@ -90,14 +118,61 @@ export class ProviderNode {
     });
     const url = await this.server.listen({ host: this.config.host, port: this.config.port });
     this.logger.info({ url, services: this.config.services }, "provider listening");
+    if (this.config.disputePollMs > 0) {
+      this.bot = new DisputeBot({
+        client: this.client,
+        wallet: createWalletClient({
+          account: this.account,
+          chain: { id: this.chainId } as Chain,
+          transport: http(this.config.rpcUrl),
+        }) as DisputeBotDeps["wallet"],
+        arbitration: this.config.arbitration,
+        store: this.store,
+        programs: this.programs,
+        logger: this.logger,
+        ...(this.config.faulty !== undefined ? { faulty: this.config.faulty } : {}),
+      });
+      this.bot.start(this.config.disputePollMs);
+    }
     return url;
   }
 
-  /** Stops listening, terminates workers, closes the store. */
+  /** Stops listening, terminates workers, closes the store; safe to call twice. */
   async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    await this.bot?.stop();
     await this.server?.close();
     await this.pool.close();
     this.store.close();
+  }
+
+  /** Claims every stored voucher not yet paid, for all channels in one transaction; returns the wei received. */
+  async claimPayments(): Promise<bigint> {
+    const pending = this.store.unclaimedVouchers();
+    if (pending.length === 0 || this.config.paymentChannels === undefined) return 0n;
+    const wallet = createWalletClient({ account: this.account, transport: http(this.config.rpcUrl) });
+    const chain = { id: this.chainId } as Chain;
+    const vouchers = pending.map((v) => ({
+      channelId: v.channelId,
+      cumulativeAmount: v.cumulativeAmount,
+      signature: v.signature,
+    }));
+    const before = await this.client.getBalance({ address: this.account.address });
+    const hash = await wallet.writeContract({
+      chain,
+      address: this.config.paymentChannels,
+      abi: paymentChannelsAbi,
+      functionName: "claim",
+      args: [vouchers],
+    });
+    const receipt = await this.client.waitForTransactionReceipt({ hash });
+    if (receipt.status !== "success") throw new Error(`claim transaction ${hash} reverted`);
+    for (const v of pending) this.store.markClaimed(v.channelId, v.cumulativeAmount);
+    const after = await this.client.getBalance({ address: this.account.address });
+    const gas = receipt.gasUsed * receipt.effectiveGasPrice;
+    this.logger.info({ channels: pending.length, hash }, "claimed payments");
+    return after - before + gas;
   }
 
   /** verity_info: who this is and what it serves. */
@@ -131,7 +206,14 @@ export class ProviderNode {
     if (stored === undefined || request === undefined) {
       throw new ProviderRpcError(RpcErrorCode.NotFound, `no response stored for request ${hash}`);
     }
-    return this.answerOf(request.service, request.requester, request.selector, request.programHash, request.inputHash, stored);
+    return this.answerOf(
+      request.service,
+      request.requester,
+      request.selector,
+      request.programHash,
+      request.inputHash,
+      stored,
+    );
   }
 
   /** verity_call: validate, execute, sign, store, answer. The same request always gets the same answer. */
@@ -139,7 +221,10 @@ export class ProviderNode {
     const first = Array.isArray(params) ? params[0] : undefined;
     const tx = typeof first === "object" && first !== null ? (first as { tx?: unknown }).tx : undefined;
     if (typeof tx !== "string") {
-      throw new ProviderRpcError(RpcErrorCode.InvalidParams, 'params must be [{ "tx": "0x<signed off-chain transaction>" }]');
+      throw new ProviderRpcError(
+        RpcErrorCode.InvalidParams,
+        'params must be [{ "tx": "0x<signed off-chain transaction>" }]',
+      );
     }
     if ((tx.length - 2) / 2 > this.config.maxBodyBytes) {
       throw new ProviderRpcError(RpcErrorCode.InputTooLarge, "the transaction is larger than this provider accepts");
@@ -148,7 +233,8 @@ export class ProviderNode {
     try {
       call = await parseOffchainCall(tx as Hex);
     } catch (error) {
-      if (error instanceof OffchainCallError) throw new ProviderRpcError(RpcErrorCode.MalformedTransaction, error.message, { reason: error.code });
+      if (error instanceof OffchainCallError)
+        throw new ProviderRpcError(RpcErrorCode.MalformedTransaction, error.message, { reason: error.code });
       throw error;
     }
     const replay = this.inflight.get(call.requestHash);
@@ -156,15 +242,19 @@ export class ProviderNode {
     const stored = this.store.response(call.requestHash);
     if (stored !== undefined) return this.getResponse([call.requestHash]);
 
-    const work = this.execute(call).finally(() => this.inflight.delete(call.requestHash));
+    const voucher = (first as { voucher?: unknown }).voucher;
+    const work = this.execute(call, voucher).finally(() => this.inflight.delete(call.requestHash));
     this.inflight.set(call.requestHash, work);
     return work;
   }
 
-  private async execute(call: Awaited<ReturnType<typeof parseOffchainCall>>): Promise<CallAnswer> {
+  private async execute(call: Awaited<ReturnType<typeof parseOffchainCall>>, rawVoucher: unknown): Promise<CallAnswer> {
     const service = this.catalog.get(call.service);
     if (service === undefined) {
-      throw new ProviderRpcError(RpcErrorCode.UnknownService, `this provider does not serve ${call.service}; it serves ${this.config.services.join(", ")}`);
+      throw new ProviderRpcError(
+        RpcErrorCode.UnknownService,
+        `this provider does not serve ${call.service}; it serves ${this.config.services.join(", ")}`,
+      );
     }
     if (BigInt(call.chainId) !== service.offchainChainId) {
       throw new ProviderRpcError(
@@ -174,29 +264,35 @@ export class ProviderNode {
     }
     const method = service.methods.get(call.selector);
     if (method === undefined) {
-      throw new ProviderRpcError(RpcErrorCode.UnknownMethod, `selector ${call.selector} is not a method of ${service.address}`);
+      throw new ProviderRpcError(
+        RpcErrorCode.UnknownMethod,
+        `selector ${call.selector} is not a method of ${service.address}`,
+      );
     }
-    if (method.price > 0n) {
-      throw new ProviderRpcError(RpcErrorCode.PaymentRequired, `method ${call.selector} costs ${method.price} wei per call: attach a voucher`);
-    }
+    const voucher = method.price > 0n ? await this.vouchers.check(rawVoucher, call.requester, method.price) : undefined;
     let bundle: Awaited<ReturnType<ProgramStore["get"]>>;
     try {
       bundle = await this.programs.get(method.programHash);
     } catch (error) {
-      if (error instanceof ProgramUnavailableError) throw new ProviderRpcError(RpcErrorCode.ProgramUnavailable, error.message);
+      if (error instanceof ProgramUnavailableError)
+        throw new ProviderRpcError(RpcErrorCode.ProgramUnavailable, error.message);
       throw error;
     }
     const input = hexToBytes(call.input);
     const { manifest } = bundle;
     if (input.length > manifest.maxInput) {
-      throw new ProviderRpcError(RpcErrorCode.InputTooLarge, `input is ${input.length} bytes; method ${call.selector} accepts at most ${manifest.maxInput}`);
+      throw new ProviderRpcError(
+        RpcErrorCode.InputTooLarge,
+        `input is ${input.length} bytes; method ${call.selector} accepts at most ${manifest.maxInput}`,
+      );
     }
     const limits = { maxSteps: manifest.maxSteps, memLimit: manifest.memLimit, maxOutput: manifest.maxOutput };
     let result: ExecutionResult;
     try {
       result = await this.run(method.programHash, bundle, input, limits, this.config.faulty);
     } catch (error) {
-      if (error instanceof ExecutionTimeoutError) throw new ProviderRpcError(RpcErrorCode.ExecutionTimeout, error.message);
+      if (error instanceof ExecutionTimeoutError)
+        throw new ProviderRpcError(RpcErrorCode.ExecutionTimeout, error.message);
       if (error instanceof PoolOverloadedError) throw new ProviderRpcError(RpcErrorCode.Overloaded, error.message);
       throw error;
     }
@@ -211,7 +307,11 @@ export class ProviderNode {
       inputHash: bytesToHex(inputHash(input)),
       resultHash: bytesToHex(result.resultHash),
     };
-    const { signature } = await signResponse(this.account, { chainId: this.chainId, arbitration: this.config.arbitration }, response);
+    const { signature } = await signResponse(
+      this.account,
+      { chainId: this.chainId, arbitration: this.config.arbitration },
+      response,
+    );
     const storedResponse: StoredResponse = {
       requestHash: call.requestHash,
       resultHash: response.resultHash,
@@ -235,8 +335,16 @@ export class ProviderNode {
         receivedAt: Date.now(),
       },
       storedResponse,
+      voucher === undefined ? undefined : { ...voucher, payer: call.requester, requestHash: call.requestHash },
     );
-    return this.answerOf(service.address, call.requester, call.selector, method.programHash, response.inputHash, storedResponse);
+    return this.answerOf(
+      service.address,
+      call.requester,
+      call.selector,
+      method.programHash,
+      response.inputHash,
+      storedResponse,
+    );
   }
 
   private async run(
@@ -247,17 +355,32 @@ export class ProviderNode {
     faulty: FaultyMode | undefined,
   ): Promise<ExecutionResult> {
     if (faulty?.kind === "corrupt-step") {
-      return executeCorrupted(bundle.elf, input, limits, faulty.step, faulty.register ?? 10);
+      return executeCorrupted(bundle.elf, input, limits, faulty.step, faulty.register ?? 10, faulty.mask ?? 1);
     }
     const honest = await this.pool.execute(programHash, { elf: bundle.elf, wasm: bundle.wasm }, input, limits);
     if (faulty?.kind === "wrong-output") return corruptOutput(honest);
     return honest;
   }
 
-  private answerOf(service: Address, requester: Address, selector: Hex, programHash: Hex, inputHash: Hex, stored: StoredResponse): CallAnswer {
+  private answerOf(
+    service: Address,
+    requester: Address,
+    selector: Hex,
+    programHash: Hex,
+    inputHash: Hex,
+    stored: StoredResponse,
+  ): CallAnswer {
     return {
       provider: this.account.address,
-      response: { service, requestHash: stored.requestHash, requester, selector, programHash, inputHash, resultHash: stored.resultHash },
+      response: {
+        service,
+        requestHash: stored.requestHash,
+        requester,
+        selector,
+        programHash,
+        inputHash,
+        resultHash: stored.resultHash,
+      },
       signature: stored.signature,
       status: stored.status,
       exitCode: stored.exitCode,

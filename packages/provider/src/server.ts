@@ -48,7 +48,11 @@ function isRequest(value: unknown): value is JsonRpcRequest {
 
 /** Builds the fastify app (not yet listening). */
 export function createServer(deps: ServerDeps) {
-  const app = Fastify({ loggerInstance: deps.logger, bodyLimit: deps.bodyLimit ?? 2 * 1024 * 1024, disableRequestLogging: true });
+  const app = Fastify({
+    loggerInstance: deps.logger,
+    bodyLimit: deps.bodyLimit ?? 2 * 1024 * 1024,
+    disableRequestLogging: true,
+  });
   const handlers = new Map<string, (params: unknown) => Promise<unknown>>([
     ["verity_call", (p) => deps.handlers.verity_call(p)],
     ["verity_info", (p) => deps.handlers.verity_info(p)],
@@ -59,10 +63,20 @@ export function createServer(deps: ServerDeps) {
   app.setErrorHandler((error, _request, reply) => {
     const status = (error as { statusCode?: number }).statusCode ?? 500;
     if (status === 413) {
-      return reply.status(413).send(rpcError(null, RpcErrorCode.InvalidRequest, `request body larger than ${deps.bodyLimit ?? 2 * 1024 * 1024} bytes`));
+      return reply
+        .status(413)
+        .send(
+          rpcError(
+            null,
+            RpcErrorCode.InvalidRequest,
+            `request body larger than ${deps.bodyLimit ?? 2 * 1024 * 1024} bytes`,
+          ),
+        );
     }
     if (status === 400 || status === 415) {
-      return reply.status(200).send(rpcError(null, RpcErrorCode.ParseError, `invalid JSON: ${(error as Error).message}`));
+      return reply
+        .status(200)
+        .send(rpcError(null, RpcErrorCode.ParseError, `invalid JSON: ${(error as Error).message}`));
     }
     deps.logger.error({ err: error }, "unhandled server error");
     return reply.status(500).send(rpcError(null, RpcErrorCode.InternalError, "internal error"));
@@ -70,11 +84,19 @@ export function createServer(deps: ServerDeps) {
 
   const answer = async (body: unknown) => {
     if (!isRequest(body)) {
-      return rpcError(null, RpcErrorCode.InvalidRequest, 'expected a JSON-RPC 2.0 request: {"jsonrpc":"2.0","id":...,"method":...,"params":[...]}');
+      return rpcError(
+        null,
+        RpcErrorCode.InvalidRequest,
+        'expected a JSON-RPC 2.0 request: {"jsonrpc":"2.0","id":...,"method":...,"params":[...]}',
+      );
     }
     const handler = handlers.get(body.method);
     if (handler === undefined) {
-      return rpcError(body.id, RpcErrorCode.MethodNotFound, `unknown method ${body.method}; this provider serves ${[...handlers.keys()].join(", ")}`);
+      return rpcError(
+        body.id,
+        RpcErrorCode.MethodNotFound,
+        `unknown method ${body.method}; this provider serves ${[...handlers.keys()].join(", ")}`,
+      );
     }
     const started = process.hrtime.bigint();
     try {
@@ -90,7 +112,8 @@ export function createServer(deps: ServerDeps) {
       if (body.method === "verity_call") deps.metrics.calls.inc({ outcome: "InternalError" });
       return rpcError(body.id, RpcErrorCode.InternalError, `internal error: ${(error as Error).message}`);
     } finally {
-      if (body.method === "verity_call") deps.metrics.callSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
+      if (body.method === "verity_call")
+        deps.metrics.callSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
     }
   };
 
@@ -98,7 +121,8 @@ export function createServer(deps: ServerDeps) {
     const body = request.body;
     if (Array.isArray(body)) {
       if (body.length === 0) return rpcError(null, RpcErrorCode.InvalidRequest, "empty batch");
-      if (body.length > 100) return rpcError(null, RpcErrorCode.InvalidRequest, `batch of ${body.length} requests; at most 100`);
+      if (body.length > 100)
+        return rpcError(null, RpcErrorCode.InvalidRequest, `batch of ${body.length} requests; at most 100`);
       return Promise.all(body.map(answer));
     }
     return answer(body);

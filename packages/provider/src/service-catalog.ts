@@ -47,7 +47,11 @@ export class ServiceCatalog {
   }
 
   private async load(address: Address): Promise<ServiceEntry> {
-    const offchainChainId = await this.client.readContract({ address, abi: verityServiceAbi, functionName: "offchainChainId" });
+    const offchainChainId = await this.client.readContract({
+      address,
+      abi: verityServiceAbi,
+      functionName: "offchainChainId",
+    });
     const logs = await this.client.getLogs({ address, event: METHOD_SET, fromBlock: 0n, toBlock: "latest" });
     const methods = new Map<string, ServiceMethod>();
     // The newest MethodSet per selector wins; a zero program hash removes the method.

@@ -114,8 +114,8 @@ export class ProviderStore {
     this.db.exec(SCHEMA);
   }
 
-  /** Stores a request and its signed response in one transaction (both or neither). */
-  saveCall(request: StoredRequest, response: StoredResponse): void {
+  /** Stores a request, its signed response and the voucher that paid for it in one transaction (all or nothing). */
+  saveCall(request: StoredRequest, response: StoredResponse, voucher?: Omit<StoredVoucher, "claimedAmount">): void {
     const insertRequest = this.db.prepare(
       `INSERT OR IGNORE INTO requests VALUES (@requestHash, @service, @requester, @selector, @programHash, @inputHash, @rawTx, @receivedAt)`,
     );
@@ -125,6 +125,7 @@ export class ProviderStore {
     this.db.transaction(() => {
       insertRequest.run(request);
       insertResponse.run(response);
+      if (voucher !== undefined) this.saveVoucher(voucher);
     })();
   }
 
@@ -193,14 +194,22 @@ export class ProviderStore {
            ON CONFLICT(channel_id) DO UPDATE SET cumulative_amount = excluded.cumulative_amount,
              signature = excluded.signature, request_hash = excluded.request_hash`,
         )
-        .run(voucher.channelId, voucher.payer, voucher.cumulativeAmount.toString(), voucher.signature, voucher.requestHash);
+        .run(
+          voucher.channelId,
+          voucher.payer,
+          voucher.cumulativeAmount.toString(),
+          voucher.signature,
+          voucher.requestHash,
+        );
       return true;
     })();
   }
 
   /** Records the amount the chain has paid out for a channel. */
   markClaimed(channelId: Hex, claimedAmount: bigint): void {
-    this.db.prepare(`UPDATE vouchers SET claimed_amount = ? WHERE channel_id = ?`).run(claimedAmount.toString(), channelId);
+    this.db
+      .prepare(`UPDATE vouchers SET claimed_amount = ? WHERE channel_id = ?`)
+      .run(claimedAmount.toString(), channelId);
   }
 
   /** A small persistent key-value for the chain watcher's cursor and similar. */
@@ -211,7 +220,9 @@ export class ProviderStore {
 
   /** Sets a persistent key-value. */
   setValue(key: string, value: string): void {
-    this.db.prepare(`INSERT INTO kv VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`).run(key, value);
+    this.db
+      .prepare(`INSERT INTO kv VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`)
+      .run(key, value);
   }
 
   /** Closes the database. */

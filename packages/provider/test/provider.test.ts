@@ -41,7 +41,12 @@ describe("provider node on a real anvil", () => {
     assert.equal(answer.status, 1);
     assert.equal(answer.response.requestHash, keccak256(tx));
     assert.equal(answer.response.requester, user.address);
-    assert.equal(answer.response.inputHash, bytesToHex(inputHash(hexToBytes(encodeFunctionData({ abi: echoAbi, functionName: "echo", args: ["0xdeadbeef"] })))));
+    assert.equal(
+      answer.response.inputHash,
+      bytesToHex(
+        inputHash(hexToBytes(encodeFunctionData({ abi: echoAbi, functionName: "echo", args: ["0xdeadbeef"] }))),
+      ),
+    );
     const domain = { chainId: net.chainId, arbitration: net.arbitration };
     assert.ok(await verifyResponse(domain, answer.response, answer.signature, answer.provider));
     const info = (await rpc(url, "verity_info", [])).result as { address: string };
@@ -51,7 +56,10 @@ describe("provider node on a real anvil", () => {
   test("a replayed request gets the stored answer, and verity_getResponse finds it", async () => {
     const tx = await signEcho(toHex("replay me"), 2);
     const first = (await rpc(url, "verity_call", [{ tx }])).result as CallAnswer;
-    const [again, concurrent] = await Promise.all([rpc(url, "verity_call", [{ tx }]), rpc(url, "verity_call", [{ tx }])]);
+    const [again, concurrent] = await Promise.all([
+      rpc(url, "verity_call", [{ tx }]),
+      rpc(url, "verity_call", [{ tx }]),
+    ]);
     assert.deepEqual(again.result, first);
     assert.deepEqual(concurrent.result, first);
     const stored = await rpc(url, "verity_getResponse", [first.response.requestHash]);
@@ -64,10 +72,24 @@ describe("provider node on a real anvil", () => {
       ["no params", [], RpcErrorCode.InvalidParams],
       ["tx not a string", [{ tx: 5 }], RpcErrorCode.InvalidParams],
       ["wrong chain id", [{ tx: await signEcho("0x01", 3, { chainId: 31337n }) }], RpcErrorCode.WrongChainId],
-      ["unknown service", [{ tx: await signEcho("0x01", 4, { service: "0x000000000000000000000000000000000000dEaD" }) }], RpcErrorCode.UnknownService],
+      [
+        "unknown service",
+        [{ tx: await signEcho("0x01", 4, { service: "0x000000000000000000000000000000000000dEaD" }) }],
+        RpcErrorCode.UnknownService,
+      ],
       [
         "unknown method",
-        [{ tx: await signOffchainCall({ account: user, service: net.echo, offchainChainId, data: "0x12345678", nonce: 5 }) }],
+        [
+          {
+            tx: await signOffchainCall({
+              account: user,
+              service: net.echo,
+              offchainChainId,
+              data: "0x12345678",
+              nonce: 5,
+            }),
+          },
+        ],
         RpcErrorCode.UnknownMethod,
       ],
       ["input over maxInput", [{ tx: await signEcho(toHex(new Uint8Array(70_000)), 6) }], RpcErrorCode.InputTooLarge],
@@ -82,12 +104,18 @@ describe("provider node on a real anvil", () => {
     assert.equal((await rpc(url, "verity_getResponse", [keccak256("0x01")])).error?.code, RpcErrorCode.NotFound);
     const bad = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: "{nope" });
     assert.equal(((await bad.json()) as { error: { code: number } }).error.code, RpcErrorCode.ParseError);
-    const notRpc = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: '{"hello":1}' });
+    const notRpc = await fetch(url, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: '{"hello":1}',
+    });
     assert.equal(((await notRpc.json()) as { error: { code: number } }).error.code, RpcErrorCode.InvalidRequest);
   });
 
   test("serves program bundles by hash, health and metrics", async () => {
-    const info = (await rpc(url, "verity_info", [])).result as { services: { methods: { programHash: `0x${string}` }[] }[] };
+    const info = (await rpc(url, "verity_info", [])).result as {
+      services: { methods: { programHash: `0x${string}` }[] }[];
+    };
     const hash = info.services[0]!.methods[0]!.programHash;
     const bundle = await fetch(`${url}/programs/${hash}`);
     assert.equal(bundle.status, 200);

@@ -196,13 +196,13 @@ export function divu(a: number, b: number): number {
 /** Signed remainder per RISC-V: x%0 = x, INT_MIN%-1 = 0; sign follows the dividend. */
 export function rem(a: number, b: number): number {
   if (b === 0) return a;
-  return a % b | 0;
+  return (a % b) | 0;
 }
 
 /** Unsigned remainder per RISC-V: x%0 = x. */
 export function remu(a: number, b: number): number {
   if (b === 0) return a;
-  return (a >>> 0) % (b >>> 0) | 0;
+  return ((a >>> 0) % (b >>> 0)) | 0;
 }
 
 /** Whether a branch `op` with operands `a`, `b` (i32) is taken. */
@@ -275,4 +275,3 @@ export function alu(op: Op, a: number, b: number): number {
       throw new Error(`alu: not an arithmetic op ${op}`);
   }
 }
-

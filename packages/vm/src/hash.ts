@@ -1,25 +1,38 @@
-// Keccak-256 helpers. `hashPair` is the Merkle inner-node hash on the hot path of root recomputation: it runs the
-// Keccak-f permutation directly on a reused state instead of allocating a hasher per call.
-import { keccak_256, keccakP } from "@noble/hashes/sha3.js";
+// Keccak-256 (Ethereum's, original padding). `hash64Into`/`hashPair` are the Merkle inner-node hashes on the hot
+// path of root recomputation; they run the permutation on a reused state and allocate nothing (or only the result).
+import { keccakF1600 } from "./keccakf.js";
 
 const littleEndianHost = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 if (!littleEndianHost) throw new Error("@verity/vm requires a little-endian host (typed-array views are used as LE)");
 
-/** Keccak-256 of `data`. */
-export function keccak(data: Uint8Array): Uint8Array {
-  return keccak_256(data);
-}
-
+const RATE = 136;
 const st = new Uint32Array(50);
 const st8 = new Uint8Array(st.buffer);
 
-/** keccak(bytes[off, off+64)) written to out[outOff, outOff+32). Inputs may alias the output. */
+/** Keccak-256 of `data`. */
+export function keccak(data: Uint8Array): Uint8Array {
+  st.fill(0);
+  let off = 0;
+  while (data.length - off >= RATE) {
+    for (let i = 0; i < RATE; i++) st8[i] ^= data[off + i];
+    keccakF1600(st);
+    off += RATE;
+  }
+  const rest = data.length - off;
+  for (let i = 0; i < rest; i++) st8[i] ^= data[off + i];
+  st8[rest] ^= 0x01;
+  st8[RATE - 1] ^= 0x80;
+  keccakF1600(st);
+  return st8.slice(0, 32);
+}
+
+/** keccak(src[off, off+64)) written to out[outOff, outOff+32). Input and output may be the same array. */
 export function hash64Into(src: Uint8Array, off: number, out: Uint8Array, outOff: number): void {
   st.fill(0);
   st8.set(src.subarray(off, off + 64), 0);
   st8[64] = 0x01;
   st8[135] = 0x80;
-  keccakP(st, 24);
+  keccakF1600(st);
   out.set(st8.subarray(0, 32), outOff);
 }
 
@@ -30,7 +43,7 @@ export function hashPair(left: Uint8Array, right: Uint8Array): Uint8Array {
   st8.set(right, 32);
   st8[64] = 0x01;
   st8[135] = 0x80;
-  keccakP(st, 24);
+  keccakF1600(st);
   return st8.slice(0, 32);
 }
 

@@ -13,14 +13,21 @@ export {
   outputHashOf,
 } from "./commitments.js";
 export { type Decoded, decode, Op } from "./decode.js";
-export { ElfError, type ElfSegment, type LoadedElf, type LoadElfOptions, loadElf } from "./elf.js";
+export { ElfError, type ElfSegment, type LoadElfOptions, type LoadedElf, loadElf } from "./elf.js";
 export { keccak, ZERO_HASHES } from "./hash.js";
-export { Machine, type MachineOptions, type RunOptions, type StepTracer, Syscall } from "./machine.js";
+export {
+  initialMemRoot,
+  Machine,
+  type MachineOptions,
+  type RunOptions,
+  type StepTracer,
+  Syscall,
+} from "./machine.js";
 export { MEMORY_DEPTH, MEMORY_PROOF_SIZE, Memory, type MemorySnapshot } from "./memory.js";
 export {
   keccakOracleKey,
-  MapOracle,
   MAX_KECCAK_BLOB,
+  MapOracle,
   merkleOracleKey,
   OracleError,
   OracleKeyType,

@@ -55,13 +55,7 @@ const MAX_SAFE_STEPS = 2 ** 53;
 
 function newDecodedPage(): DecodedPage {
   const n = PAGE_SIZE >>> 2;
-  return {
-    op: new Uint8Array(n),
-    rd: new Uint8Array(n),
-    rs1: new Uint8Array(n),
-    rs2: new Uint8Array(n),
-    imm: new Int32Array(n),
-  };
+  return { fields: new Int32Array(n), imm: new Int32Array(n) };
 }
 
 const EMPTY_DECODED = newDecodedPage();
@@ -406,43 +400,46 @@ export class Machine {
     let steps = this.stepCount;
     let curPage = -1;
     let dp: DecodedPage = EMPTY_DECODED;
-    let ops = dp.op;
+    let fields = dp.fields;
+    let imms = dp.imm;
     let ok = true;
+    // pc stays 4-aligned inside the loop: every jump target is checked before it is taken.
+    if ((pc & 3) !== 0) return false;
+    const lastPc = memLimit - 4;
     loop: while (steps < end) {
-      if ((pc & 3) !== 0 || pc + 4 > memLimit) {
+      if (pc > lastPc) {
         ok = false;
         break;
       }
       const pi = pc >>> PAGE_SHIFT;
       if (pi !== curPage) {
         dp = mem.decodedPage(pi, newDecodedPage);
-        ops = dp.op;
+        fields = dp.fields;
+        imms = dp.imm;
         curPage = pi;
       }
       const wi = (pc & (PAGE_SIZE - 1)) >>> 2;
-      let op = ops[wi];
-      if (op === 0) {
+      let f = fields[wi];
+      if (f === 0) {
         const d = decode(slotPages[slotOf[pi]][wi]);
-        op = d.op;
-        ops[wi] = op;
-        dp.rd[wi] = d.rd === 0 ? 32 : d.rd;
-        dp.rs1[wi] = d.rs1;
-        dp.rs2[wi] = d.rs2;
-        dp.imm[wi] = d.imm;
+        f = d.op | ((d.rd === 0 ? 32 : d.rd) << 8) | (d.rs1 << 16) | (d.rs2 << 24);
+        fields[wi] = f;
+        imms[wi] = d.imm;
       }
-      const rd = dp.rd[wi];
-      const imm = dp.imm[wi];
+      const op = f & 0xff;
+      const rd = (f >>> 8) & 0xff;
+      const imm = imms[wi];
       switch (op) {
         case Op.Addi:
-          regs[rd] = regs[dp.rs1[wi]] + imm;
+          regs[rd] = regs[(f >>> 16) & 31] + imm;
           pc += 4;
           break;
         case Op.Add:
-          regs[rd] = regs[dp.rs1[wi]] + regs[dp.rs2[wi]];
+          regs[rd] = regs[(f >>> 16) & 31] + regs[f >>> 24];
           pc += 4;
           break;
         case Op.Sub:
-          regs[rd] = regs[dp.rs1[wi]] - regs[dp.rs2[wi]];
+          regs[rd] = regs[(f >>> 16) & 31] - regs[f >>> 24];
           pc += 4;
           break;
         case Op.Lui:
@@ -464,7 +461,7 @@ export class Machine {
           break;
         }
         case Op.Jalr: {
-          const t = ((regs[dp.rs1[wi]] + imm) & ~1) >>> 0;
+          const t = ((regs[(f >>> 16) & 31] + imm) & ~1) >>> 0;
           if ((t & 3) !== 0) {
             ok = false;
             break loop;
@@ -479,8 +476,8 @@ export class Machine {
         case Op.Bge:
         case Op.Bltu:
         case Op.Bgeu: {
-          const x = regs[dp.rs1[wi]];
-          const y = regs[dp.rs2[wi]];
+          const x = regs[(f >>> 16) & 31];
+          const y = regs[f >>> 24];
           let taken: boolean;
           if (op === Op.Beq) taken = x === y;
           else if (op === Op.Bne) taken = x !== y;
@@ -499,7 +496,7 @@ export class Machine {
           break;
         }
         case Op.Lw: {
-          const a = (regs[dp.rs1[wi]] + imm) >>> 0;
+          const a = (regs[(f >>> 16) & 31] + imm) >>> 0;
           if ((a & 3) !== 0 || a + 4 > memLimit) {
             ok = false;
             break loop;
@@ -512,7 +509,7 @@ export class Machine {
         case Op.Lbu:
         case Op.Lh:
         case Op.Lhu: {
-          const a = (regs[dp.rs1[wi]] + imm) >>> 0;
+          const a = (regs[(f >>> 16) & 31] + imm) >>> 0;
           const half = op === Op.Lh || op === Op.Lhu;
           if ((half && (a & 1) !== 0) || a + (half ? 2 : 1) > memLimit) {
             ok = false;
@@ -528,7 +525,7 @@ export class Machine {
           break;
         }
         case Op.Sw: {
-          const a = (regs[dp.rs1[wi]] + imm) >>> 0;
+          const a = (regs[(f >>> 16) & 31] + imm) >>> 0;
           if ((a & 3) !== 0 || a + 4 > memLimit) {
             ok = false;
             break loop;
@@ -536,13 +533,13 @@ export class Machine {
           const pj = a >>> PAGE_SHIFT;
           const wj = (a & (PAGE_SIZE - 1)) >>> 2;
           if (fast[pj] !== FAST_STORE) mem.storeSlow(pj, wj);
-          slotPages[slotOf[pj]][wj] = regs[dp.rs2[wi]];
+          slotPages[slotOf[pj]][wj] = regs[f >>> 24];
           pc += 4;
           break;
         }
         case Op.Sb:
         case Op.Sh: {
-          const a = (regs[dp.rs1[wi]] + imm) >>> 0;
+          const a = (regs[(f >>> 16) & 31] + imm) >>> 0;
           const half = op === Op.Sh;
           if ((half && (a & 1) !== 0) || a + (half ? 2 : 1) > memLimit) {
             ok = false;
@@ -554,104 +551,104 @@ export class Machine {
           const p = slotPages[slotOf[pj]];
           const sh = (a & 3) << 3;
           const mask = (half ? 0xffff : 0xff) << sh;
-          p[wj] = (p[wj] & ~mask) | ((regs[dp.rs2[wi]] << sh) & mask);
+          p[wj] = (p[wj] & ~mask) | ((regs[f >>> 24] << sh) & mask);
           pc += 4;
           break;
         }
         case Op.Slti:
-          regs[rd] = regs[dp.rs1[wi]] < imm ? 1 : 0;
+          regs[rd] = regs[(f >>> 16) & 31] < imm ? 1 : 0;
           pc += 4;
           break;
         case Op.Sltiu:
-          regs[rd] = regs[dp.rs1[wi]] >>> 0 < imm >>> 0 ? 1 : 0;
+          regs[rd] = regs[(f >>> 16) & 31] >>> 0 < imm >>> 0 ? 1 : 0;
           pc += 4;
           break;
         case Op.Xori:
-          regs[rd] = regs[dp.rs1[wi]] ^ imm;
+          regs[rd] = regs[(f >>> 16) & 31] ^ imm;
           pc += 4;
           break;
         case Op.Ori:
-          regs[rd] = regs[dp.rs1[wi]] | imm;
+          regs[rd] = regs[(f >>> 16) & 31] | imm;
           pc += 4;
           break;
         case Op.Andi:
-          regs[rd] = regs[dp.rs1[wi]] & imm;
+          regs[rd] = regs[(f >>> 16) & 31] & imm;
           pc += 4;
           break;
         case Op.Slli:
-          regs[rd] = regs[dp.rs1[wi]] << imm;
+          regs[rd] = regs[(f >>> 16) & 31] << imm;
           pc += 4;
           break;
         case Op.Srli:
-          regs[rd] = regs[dp.rs1[wi]] >>> imm;
+          regs[rd] = regs[(f >>> 16) & 31] >>> imm;
           pc += 4;
           break;
         case Op.Srai:
-          regs[rd] = regs[dp.rs1[wi]] >> imm;
+          regs[rd] = regs[(f >>> 16) & 31] >> imm;
           pc += 4;
           break;
         case Op.Sll:
-          regs[rd] = regs[dp.rs1[wi]] << regs[dp.rs2[wi]];
+          regs[rd] = regs[(f >>> 16) & 31] << regs[f >>> 24];
           pc += 4;
           break;
         case Op.Slt:
-          regs[rd] = regs[dp.rs1[wi]] < regs[dp.rs2[wi]] ? 1 : 0;
+          regs[rd] = regs[(f >>> 16) & 31] < regs[f >>> 24] ? 1 : 0;
           pc += 4;
           break;
         case Op.Sltu:
-          regs[rd] = regs[dp.rs1[wi]] >>> 0 < regs[dp.rs2[wi]] >>> 0 ? 1 : 0;
+          regs[rd] = regs[(f >>> 16) & 31] >>> 0 < regs[f >>> 24] >>> 0 ? 1 : 0;
           pc += 4;
           break;
         case Op.Xor:
-          regs[rd] = regs[dp.rs1[wi]] ^ regs[dp.rs2[wi]];
+          regs[rd] = regs[(f >>> 16) & 31] ^ regs[f >>> 24];
           pc += 4;
           break;
         case Op.Srl:
-          regs[rd] = regs[dp.rs1[wi]] >>> regs[dp.rs2[wi]];
+          regs[rd] = regs[(f >>> 16) & 31] >>> regs[f >>> 24];
           pc += 4;
           break;
         case Op.Sra:
-          regs[rd] = regs[dp.rs1[wi]] >> regs[dp.rs2[wi]];
+          regs[rd] = regs[(f >>> 16) & 31] >> regs[f >>> 24];
           pc += 4;
           break;
         case Op.Or:
-          regs[rd] = regs[dp.rs1[wi]] | regs[dp.rs2[wi]];
+          regs[rd] = regs[(f >>> 16) & 31] | regs[f >>> 24];
           pc += 4;
           break;
         case Op.And:
-          regs[rd] = regs[dp.rs1[wi]] & regs[dp.rs2[wi]];
+          regs[rd] = regs[(f >>> 16) & 31] & regs[f >>> 24];
           pc += 4;
           break;
         case Op.Mul:
-          regs[rd] = Math.imul(regs[dp.rs1[wi]], regs[dp.rs2[wi]]);
+          regs[rd] = Math.imul(regs[(f >>> 16) & 31], regs[f >>> 24]);
           pc += 4;
           break;
         case Op.Mulh:
-          regs[rd] = mulh(regs[dp.rs1[wi]], regs[dp.rs2[wi]]);
+          regs[rd] = mulh(regs[(f >>> 16) & 31], regs[f >>> 24]);
           pc += 4;
           break;
         case Op.Mulhsu:
-          regs[rd] = mulhsu(regs[dp.rs1[wi]], regs[dp.rs2[wi]]);
+          regs[rd] = mulhsu(regs[(f >>> 16) & 31], regs[f >>> 24]);
           pc += 4;
           break;
         case Op.Mulhu:
-          regs[rd] = mulhu(regs[dp.rs1[wi]] >>> 0, regs[dp.rs2[wi]] >>> 0);
+          regs[rd] = mulhu(regs[(f >>> 16) & 31] >>> 0, regs[f >>> 24] >>> 0);
           pc += 4;
           break;
         case Op.Div:
-          regs[rd] = div(regs[dp.rs1[wi]], regs[dp.rs2[wi]]);
+          regs[rd] = div(regs[(f >>> 16) & 31], regs[f >>> 24]);
           pc += 4;
           break;
         case Op.Divu:
-          regs[rd] = divu(regs[dp.rs1[wi]], regs[dp.rs2[wi]]);
+          regs[rd] = divu(regs[(f >>> 16) & 31], regs[f >>> 24]);
           pc += 4;
           break;
         case Op.Rem:
-          regs[rd] = rem(regs[dp.rs1[wi]], regs[dp.rs2[wi]]);
+          regs[rd] = rem(regs[(f >>> 16) & 31], regs[f >>> 24]);
           pc += 4;
           break;
         case Op.Remu:
-          regs[rd] = remu(regs[dp.rs1[wi]], regs[dp.rs2[wi]]);
+          regs[rd] = remu(regs[(f >>> 16) & 31], regs[f >>> 24]);
           pc += 4;
           break;
         case Op.Fence:
@@ -668,4 +665,12 @@ export class Machine {
     this.stepCount = steps;
     return ok;
   }
+}
+
+/** Memory root after loading an ELF: the manifest's `memRoot` (§2). */
+export function initialMemRoot(elf: Uint8Array | LoadedElf, memLimit: number): Uint8Array {
+  const image = elf instanceof Uint8Array ? loadElf(elf, { memLimit }) : elf;
+  const memory = new Memory();
+  for (const seg of image.segments) memory.writeBytes(seg.vaddr, seg.data);
+  return memory.root();
 }

@@ -21,18 +21,21 @@ const PAGE_HEIGHT = PAGE_SHIFT - 5; // 7
 /** Per-page fast-store flag: the page is owned, already fully dirty and has no decode cache. */
 export const FAST_STORE = 1;
 
-/** Cached decoded instructions of one code page (filled by the interpreter; `op[i] === 0` means not decoded). */
+/**
+ * Cached decoded instructions of one code page, filled by the interpreter: `fields[i]` packs
+ * `op | rd << 8 | rs1 << 16 | rs2 << 24` (0 = not decoded yet), `imm[i]` the immediate.
+ */
 export interface DecodedPage {
-  readonly op: Uint8Array;
-  readonly rd: Uint8Array;
-  readonly rs1: Uint8Array;
-  readonly rs2: Uint8Array;
+  readonly fields: Int32Array;
   readonly imm: Int32Array;
 }
 
 /** What a snapshot of memory holds (pages are shared copy-on-write). */
 export interface MemorySnapshot {
-  readonly pages: ReadonlyMap<number, Int32Array>;
+  /** Page numbers of the allocated pages, parallel to `pages`. */
+  readonly pageNumbers: Int32Array;
+  readonly pages: readonly Int32Array[];
+  /** Upper-tree levels, shared with the memory until either side changes them (copy-on-write too). */
   readonly levels: readonly ReadonlyMap<number, Uint8Array>[];
   readonly dirty: readonly number[];
 }
@@ -61,6 +64,8 @@ export class Memory {
   private dirtyList: number[] = [];
   /** levels[h] for h = 7..27: node index at height h -> node, only for non-zero subtrees. */
   private levels: Map<number, Uint8Array>[] = [];
+  /** Whether `levels` is shared with a snapshot (then copied before the next change). */
+  private levelsShared = false;
 
   constructor() {
     for (let h = 0; h <= MEMORY_DEPTH; h++) this.levels.push(new Map());
@@ -142,7 +147,7 @@ export class Memory {
       this.dirtyList.push(pi);
     }
     const dec = this.slotDecoded[slot];
-    if (dec !== undefined) dec.op[wi] = 0;
+    if (dec !== undefined) dec.fields[wi] = 0;
     return slot;
   }
 
@@ -179,6 +184,10 @@ export class Memory {
   }
 
   private flush(): void {
+    if (this.levelsShared) {
+      this.levels = this.levels.map((m) => new Map(m));
+      this.levelsShared = false;
+    }
     let indices = this.dirtyList;
     this.dirtyList = [];
     const pageLevel = this.levels[PAGE_HEIGHT];
@@ -266,16 +275,20 @@ export class Memory {
     return out;
   }
 
-  /** Captures the memory for a later `restore`; pages become shared copy-on-write. */
+  /** Captures the memory for a later `restore`; pages and upper-tree levels become shared copy-on-write. */
   snapshot(): MemorySnapshot {
-    const pages = new Map<number, Int32Array>();
-    for (let slot = 1; slot < this.slotPages.length; slot++) {
+    const n = this.slotPages.length - 1;
+    const pageNumbers = new Int32Array(n);
+    const pages: Int32Array[] = new Array(n);
+    for (let slot = 1; slot <= n; slot++) {
       const pi = this.slotPage[slot];
-      pages.set(pi, this.slotPages[slot]);
+      pageNumbers[slot - 1] = pi;
+      pages[slot - 1] = this.slotPages[slot];
       this.slotShared[slot] = 1;
       this.fast[pi] = 0;
     }
-    return { pages, levels: this.levels.map((m) => new Map(m)), dirty: this.dirtyList.slice() };
+    this.levelsShared = true;
+    return { pageNumbers, pages, levels: this.levels, dirty: this.dirtyList.slice() };
   }
 
   /** Restores a snapshot taken from a memory of the same program; drops all decode and subtree caches. */
@@ -294,8 +307,9 @@ export class Memory {
     this.slotDirtyLeaves = [new Uint32Array(4)];
     this.slotFullyDirty = [0];
     this.slotShared = [0];
-    for (const [pi, page] of s.pages) this.allocate(pi, page, true);
-    this.levels = s.levels.map((m) => new Map(m));
+    for (let i = 0; i < s.pages.length; i++) this.allocate(s.pageNumbers[i], s.pages[i], true);
+    this.levels = s.levels as Map<number, Uint8Array>[];
+    this.levelsShared = true;
     this.dirtyList = s.dirty.slice();
     for (const pi of this.dirtyList) {
       this.isDirty[pi] = 1;

@@ -67,7 +67,9 @@ function readLeaf(r: ProofReader, s: VmState, addr: number, what: string): Leaf 
   const siblings = raw.slice(32);
   const root = memoryRootFrom(index, bytes, siblings);
   if (!equal(root, s.memRoot)) {
-    throw new WitnessError(`${what} memory proof for leaf ${index} (address 0x${addr.toString(16)}) does not match memRoot`);
+    throw new WitnessError(
+      `${what} memory proof for leaf ${index} (address 0x${addr.toString(16)}) does not match memRoot`,
+    );
   }
   return { index, bytes, siblings };
 }
@@ -99,12 +101,14 @@ export function verifyStep(preState: Uint8Array, proof: Uint8Array): Uint8Array 
   return stateHash(s);
 }
 
-function halt(s: VmState, status: Status): void {
+/** A halting transition changes only the status (and, for Exited, the exit code set by the caller). */
+function halt(s: VmState, status: Status): Status {
   s.status = status;
+  return status;
 }
 
-function executeStep(s: VmState, r: ProofReader): void {
-  if (s.status !== Status.Running) return;
+function executeStep(s: VmState, r: ProofReader): Status {
+  if (s.status !== Status.Running) return s.status;
   if (s.step === s.maxSteps) return halt(s, Status.StepLimit);
   const pc = s.pc;
   if ((pc & 3) !== 0) return halt(s, Status.MisalignedAccess);
@@ -188,9 +192,10 @@ function executeStep(s: VmState, r: ProofReader): void {
   if (result !== undefined && d.rd !== 0) regs[d.rd] = result;
   s.step += 1n;
   s.pc = next;
+  return Status.Running;
 }
 
-function syscall(s: VmState, r: ProofReader): void {
+function syscall(s: VmState, r: ProofReader): Status {
   const regs = s.regs;
   const num = regs[17] >>> 0;
   const a0 = regs[10] >>> 0;
@@ -254,7 +259,8 @@ function syscall(s: VmState, r: ProofReader): void {
       blobLength = readU32be(r.take(4, "oracle blob length"), 0);
       const blob = r.take(blobLength, "oracle blob");
       const h = keccak(blob);
-      if (!equal(h.subarray(1), key.subarray(1))) throw new WitnessError("oracle blob does not hash to the selected key");
+      if (!equal(h.subarray(1), key.subarray(1)))
+        throw new WitnessError("oracle blob does not hash to the selected key");
       if (blobLength > MAX_KECCAK_BLOB) return halt(s, Status.BadOracleKey);
       source = blob;
       srcOffset = a2;
@@ -289,5 +295,5 @@ function syscall(s: VmState, r: ProofReader): void {
   regs[10] = ret;
   s.step += 1n;
   s.pc = (s.pc + 4) >>> 0;
+  return Status.Running;
 }
-

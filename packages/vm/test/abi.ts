@@ -30,5 +30,12 @@ export function bytesCall(sig: string, data: Uint8Array): Uint8Array {
 export function matmulCall(n: number, ma: number[], mb: number[]): Uint8Array {
   const arr = (xs: number[]) => concatBytes(word(BigInt(xs.length)), ...xs.map((x) => word(BigInt(x))));
   const ea = arr(ma);
-  return concatBytes(selector("multiply(uint32,int32[],int32[])"), word(BigInt(n)), word(96n), word(BigInt(96 + ea.length)), ea, arr(mb));
+  return concatBytes(
+    selector("multiply(uint32,int32[],int32[])"),
+    word(BigInt(n)),
+    word(96n),
+    word(BigInt(96 + ea.length)),
+    ea,
+    arr(mb),
+  );
 }

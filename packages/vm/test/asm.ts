@@ -132,7 +132,8 @@ export function buildElf(
     v.setUint32(ph + 24, s.flags ?? 5, true);
     if (s.o + s.data.length <= out.length) out.set(s.data, s.o);
   });
-  over.extraPhdrs?.forEach((p, i) => out.set(p, phoff + 32 * (segments.length + i)));
+  const extra = over.extraPhdrs ?? [];
+  for (let i = 0; i < extra.length; i++) out.set(extra[i], phoff + 32 * (segments.length + i));
   return out;
 }
 
@@ -140,7 +141,7 @@ export function buildElf(
 export function words(ws: number[]): Uint8Array {
   const out = new Uint8Array(ws.length * 4);
   const v = new DataView(out.buffer);
-  ws.forEach((w, i) => v.setUint32(4 * i, w >>> 0, true));
+  for (let i = 0; i < ws.length; i++) v.setUint32(4 * i, ws[i] >>> 0, true);
   return out;
 }
 

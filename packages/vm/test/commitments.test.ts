@@ -34,7 +34,7 @@ function naiveChunkRoot(b: Uint8Array): Uint8Array {
 
 /** Naive output hash: chain over complete blocks of the whole stream. */
 function naiveOutputHash(out: Uint8Array): Uint8Array {
-  let chain = new Uint8Array(32);
+  let chain: Uint8Array = new Uint8Array(32);
   const full = Math.floor(out.length / 32);
   for (let i = 0; i < full; i++) chain = keccak(concatBytes(chain, out.subarray(32 * i, 32 * i + 32)));
   const tail = new Uint8Array(32);
@@ -94,7 +94,10 @@ describe("output commitment", () => {
     const c = new OutputCommitment();
     c.append(bytes(64));
     assert.deepEqual(c.tail, new Uint8Array(32));
-    assert.deepEqual(c.chain, keccak(concatBytes(keccak(concatBytes(new Uint8Array(32), bytes(64).subarray(0, 32))), bytes(64).subarray(32))));
+    assert.deepEqual(
+      c.chain,
+      keccak(concatBytes(keccak(concatBytes(new Uint8Array(32), bytes(64).subarray(0, 32))), bytes(64).subarray(32))),
+    );
   });
   it("result hash zeroes exit code and output unless Exited", () => {
     const oh = naiveOutputHash(bytes(10));

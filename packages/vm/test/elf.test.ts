@@ -7,7 +7,10 @@ const code = words([0x00000013, 0x00000013]);
 const opts = { memLimit: 0x100000 };
 
 function rejects(elf: Uint8Array, pattern: RegExp, limit = opts) {
-  assert.throws(() => loadElf(elf, limit), (e: unknown) => e instanceof ElfError && pattern.test(e.message));
+  assert.throws(
+    () => loadElf(elf, limit),
+    (e: unknown) => e instanceof ElfError && pattern.test(e.message),
+  );
 }
 
 describe("loadElf", () => {
@@ -31,15 +34,18 @@ describe("loadElf", () => {
     assert.equal(img.segments[0].executable, true);
     assert.equal(img.segments[1].executable, false);
   });
-  it("truncated header", () => rejects(buildElf(0x1000, [{ vaddr: 0x1000, data: code }]).subarray(0, 40), /truncated ELF header/));
+  it("truncated header", () =>
+    rejects(buildElf(0x1000, [{ vaddr: 0x1000, data: code }]).subarray(0, 40), /truncated ELF header/));
   it("bad magic", () => {
     const e = buildElf(0x1000, [{ vaddr: 0x1000, data: code }]);
     e[1] = 0;
     rejects(e, /magic/);
   });
-  it("wrong class", () => rejects(buildElf(0x1000, [{ vaddr: 0x1000, data: code }], { cls: 2 }), /class 2.*ELFCLASS32/));
+  it("wrong class", () =>
+    rejects(buildElf(0x1000, [{ vaddr: 0x1000, data: code }], { cls: 2 }), /class 2.*ELFCLASS32/));
   it("big-endian", () => rejects(buildElf(0x1000, [{ vaddr: 0x1000, data: code }], { data: 2 }), /little-endian/));
-  it("wrong machine", () => rejects(buildElf(0x1000, [{ vaddr: 0x1000, data: code }], { machine: 62 }), /machine 62.*243/));
+  it("wrong machine", () =>
+    rejects(buildElf(0x1000, [{ vaddr: 0x1000, data: code }], { machine: 62 }), /machine 62.*243/));
   it("not ET_EXEC", () => rejects(buildElf(0x1000, [{ vaddr: 0x1000, data: code }], { type: 3 }), /type 3.*ET_EXEC/));
   it("overlapping segments", () =>
     rejects(
@@ -66,9 +72,13 @@ describe("loadElf", () => {
     );
     rejects(buildElf(0x1006, [{ vaddr: 0x1000, data: code }]), /entry/); // last instruction would overrun
   });
-  it("filesz > memsz", () => rejects(buildElf(0x1000, [{ vaddr: 0x1000, data: code, memsz: 4 }]), /filesz 8 > memsz 4/));
+  it("filesz > memsz", () =>
+    rejects(buildElf(0x1000, [{ vaddr: 0x1000, data: code, memsz: 4 }]), /filesz 8 > memsz 4/));
   it("segment file range outside the file", () =>
-    rejects(buildElf(0x1000, [{ vaddr: 0x1000, data: code, offset: 0x100 }]).subarray(0, 0x104), /past the end of the file/));
+    rejects(
+      buildElf(0x1000, [{ vaddr: 0x1000, data: code, offset: 0x100 }]).subarray(0, 0x104),
+      /past the end of the file/,
+    ));
   it("program header table outside the file", () => {
     const e = buildElf(0x1000, [{ vaddr: 0x1000, data: code }]);
     new DataView(e.buffer).setUint32(28, 0x7fff0000, true);

@@ -395,6 +395,26 @@ function rng(seed: number): () => number {
   };
 }
 
+/** Sets up an ECALL with plausible random arguments, so transfer sizes, alignments and limits vary. */
+function fuzzSyscall(m: Machine, next: () => number, keys: Uint8Array): void {
+  const addr = () => (next() % 8 === 0 ? OPTS.memLimit - (next() % 40) : DATA + (next() % 0x3000));
+  const num = [63, 64, 1000, 1001, 93, 94][next() % 6];
+  m.regs[17] = num;
+  if (num === 63) {
+    m.regs[10] = next() % 4 === 0 ? 3 : 0;
+    m.inputCursor = next() % (INPUT.length + 1);
+  } else if (num === 64) m.regs[10] = [1, 1, 2, 5][next() % 4];
+  else if (num === 1000) m.regs[10] = next() % 4 === 0 ? addr() : DATA + 32 * (next() % 7);
+  else if (num === 1001) {
+    const slot = next() % 7;
+    m.oracleKey = keys.slice(32 * slot, 32 * slot + 32);
+    m.regs[10] = addr();
+  } else m.regs[10] = next();
+  if (num === 63 || num === 64) m.regs[11] = addr();
+  m.regs[num === 1001 ? 11 : 12] = next() % 80;
+  if (num === 1001) m.regs[12] = next() % 4 === 0 ? next() % 70_000 : next() % 2_100;
+}
+
 /**
  * Random instruction words, biased towards the valid opcodes so that every format is hit often, each executed once
  * from random registers (half of them small addresses) on one reused machine: the word is stored at CODE and the
@@ -417,7 +437,12 @@ function* fuzzSteps(count: number, seed: number): Generator<Sample> {
     m.pc = CODE;
     m.status = Status.Running;
     if (m.inputCursor > INPUT.length) m.inputCursor = 0;
-    yield { program: `fuzz 0x${(word >>> 0).toString(16).padStart(8, "0")}`, ...witnessStep(m) };
+    if (next() % 5 === 0) {
+      word = 0x00000073;
+      m.memory.storeWord(CODE, word);
+      fuzzSyscall(m, next, keys);
+    }
+    yield { program: `fuzz 0x${(word >>> 0).toString(16).padStart(8, "0")} a7=${m.regs[17]}`, ...witnessStep(m) };
   }
 }
 

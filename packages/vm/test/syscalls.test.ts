@@ -4,8 +4,8 @@ import {
   chunkRoot,
   concatBytes,
   keccak,
-  MapOracle,
   Machine,
+  MapOracle,
   OracleError,
   OutputCommitment,
   Status,
@@ -18,7 +18,14 @@ import { DEFAULT_OPTS, reg, runChecked } from "./harness.ts";
 
 /** ecall `num` with a0..a2 and copy the result a0 into `save`. */
 function sys(num: number, a0: number, a1 = 0, a2 = 0, save = 0): number[] {
-  return [...li(17, num), ...li(10, a0), ...li(11, a1), ...li(12, a2), a.ecall(), ...(save ? [a.addi(save, 10, 0)] : [])];
+  return [
+    ...li(17, num),
+    ...li(10, a0),
+    ...li(11, a1),
+    ...li(12, a2),
+    a.ecall(),
+    ...(save ? [a.addi(save, 10, 0)] : []),
+  ];
 }
 const exit0 = [...li(17, 93), a.addi(10, 0, 0), a.ecall()];
 const BUF = 0x2000;
@@ -38,7 +45,10 @@ describe("read", () => {
     ];
     const { fast } = runChecked(program(code), { input });
     assert.equal(fast.status, Status.Exited);
-    assert.deepEqual([5, 6, 7, 8, 9, 13].map((r) => reg(fast, r)), [2, 30, 3, 29, 6, 0]);
+    assert.deepEqual(
+      [5, 6, 7, 8, 9, 13].map((r) => reg(fast, r)),
+      [2, 30, 3, 29, 6, 0],
+    );
     assert.equal(fast.regs[14], -9);
     assert.equal(fast.inputCursor, 70);
     assert.deepEqual(fast.memory.readBytes(BUF + 30, 2), input.subarray(0, 2));
@@ -74,7 +84,10 @@ describe("write", () => {
       ...exit0,
     ];
     const { fast } = runChecked(program(code, seg));
-    assert.deepEqual([5, 6, 7, 8, 13].map((r) => reg(fast, r)), [27, 5, 27, 1000, 0]);
+    assert.deepEqual(
+      [5, 6, 7, 8, 13].map((r) => reg(fast, r)),
+      [27, 5, 27, 1000, 0],
+    );
     assert.equal(fast.regs[9], -9);
     const expected = data.subarray(5, 64);
     assert.deepEqual(fast.outputData(), expected);
@@ -129,7 +142,10 @@ describe("oracle", () => {
     ];
     const { fast } = runChecked(program(code, seg), { oracle });
     assert.equal(fast.status, Status.Exited);
-    assert.deepEqual([5, 6, 7, 8, 9, 13, 14, 15].map((r) => reg(fast, r)), [0, 22, 12, 0, 0, 6, 12, 0]);
+    assert.deepEqual(
+      [5, 6, 7, 8, 9, 13, 14, 15].map((r) => reg(fast, r)),
+      [0, 22, 12, 0, 0, 6, 12, 0],
+    );
     assert.deepEqual(fast.memory.readBytes(BUF + 10, 22), small.subarray(0, 22));
     assert.deepEqual(fast.memory.readBytes(BUF + 64, 12), small.subarray(40, 52));
     assert.deepEqual(fast.memory.readBytes(BUF + 128, 6), big.subarray(250, 256));

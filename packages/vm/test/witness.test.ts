@@ -194,7 +194,10 @@ describe("witness verifier vs interpreter on every step", () => {
     m.run();
     assert.equal(m.status, Status.Exited);
     assert.equal(m.exitCode, 200);
-    assert.deepEqual(m.outputData(), input.map((x) => (x + 1) & 0xff));
+    assert.deepEqual(
+      m.outputData(),
+      input.map((x) => (x + 1) & 0xff),
+    );
     const q = runQemu(elf, input);
     assert.equal(q.status, m.exitCode);
     assert.equal(toHex(new Uint8Array(q.stdout)), toHex(m.outputData()));

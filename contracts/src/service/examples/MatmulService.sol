@@ -19,11 +19,7 @@ contract MatmulService is VerityService {
 
     /// @notice c = a * b for row-major n x n matrices. On chain this records a request; the result arrives with
     ///         ResponsePosted.
-    function multiply(uint32 n, int32[] calldata a, int32[] calldata b)
-        external
-        payable
-        returns (int64[] memory c)
-    {
+    function multiply(uint32 n, int32[] calldata a, int32[] calldata b) external payable returns (int64[] memory c) {
         (n, a, b);
         _request();
         return c;
