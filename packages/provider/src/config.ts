@@ -5,12 +5,17 @@ import { type Address, getAddress, type Hex, isAddress, isHex } from "viem";
 /** Deliberate misbehaviour for demos and tests only: never enabled unless configured. */
 export type FaultyMode =
   /** Sign a result whose output has its last byte flipped. */
-  | { kind: "wrong-output" }
-  /**
-   * Run the proving VM with register `register` (default x10) xor-ed with `mask` (default 1) after `step` steps —
-   * moved to the first later step or other register where that changes the result — and sign that run's result.
-   */
-  | { kind: "corrupt-step"; step: number; register?: number; mask?: number };
+  (
+    | { kind: "wrong-output" }
+    /**
+     * Run the proving VM with register `register` (default x10) xor-ed with `mask` (default 1) after `step` steps —
+     * moved to the first later step or other register where that changes the result — and sign that run's result.
+     */
+    | { kind: "corrupt-step"; step: number; register?: number; mask?: number }
+  ) & {
+    /** Lie only on calls of this method selector (default: every call). */
+    selector?: Hex;
+  };
 
 /** A provider node's settings. */
 export interface ProviderConfig {

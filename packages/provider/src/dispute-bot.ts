@@ -29,7 +29,8 @@ export interface DisputeBotDeps {
   store: ProviderStore;
   programs: ProgramStore;
   logger: Logger;
-  faulty?: FaultyMode;
+  /** Demo/test misbehaviour for a method selector (undefined: honest). */
+  faultyFor?: (selector: Hex) => FaultyMode | undefined;
 }
 
 const CURSOR_KEY = "dispute-bot:cursor";
@@ -143,7 +144,7 @@ export class DisputeBot {
       hexToBytes(call.input),
       { maxSteps: manifest.maxSteps, memLimit: manifest.memLimit, maxOutput: manifest.maxOutput },
       length,
-      this.deps.faulty,
+      this.deps.faultyFor?.(request.selector),
     );
     this.deps.logger.info({ disputeId: key, ms: Date.now() - started }, "recorded the proving trace");
     this.traces.set(key, trace);

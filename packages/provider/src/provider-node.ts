@@ -130,7 +130,7 @@ export class ProviderNode {
         store: this.store,
         programs: this.programs,
         logger: this.logger,
-        ...(this.config.faulty !== undefined ? { faulty: this.config.faulty } : {}),
+        faultyFor: (selector) => this.faultyFor(selector),
       });
       this.bot.start(this.config.disputePollMs);
     }
@@ -289,7 +289,7 @@ export class ProviderNode {
     const limits = { maxSteps: manifest.maxSteps, memLimit: manifest.memLimit, maxOutput: manifest.maxOutput };
     let result: ExecutionResult;
     try {
-      result = await this.run(method.programHash, bundle, input, limits, this.config.faulty);
+      result = await this.run(method.programHash, bundle, input, limits, this.faultyFor(call.selector));
     } catch (error) {
       if (error instanceof ExecutionTimeoutError)
         throw new ProviderRpcError(RpcErrorCode.ExecutionTimeout, error.message);
@@ -345,6 +345,15 @@ export class ProviderNode {
       response.inputHash,
       storedResponse,
     );
+  }
+
+  /** The faulty mode that applies to a call of `selector`, if any. */
+  faultyFor(selector: Hex): FaultyMode | undefined {
+    const faulty = this.config.faulty;
+    if (faulty === undefined) return undefined;
+    return faulty.selector === undefined || faulty.selector.toLowerCase() === selector.toLowerCase()
+      ? faulty
+      : undefined;
   }
 
   private async run(
