@@ -70,7 +70,9 @@ async function prove(
   const unique = [...new Set(slots.map((s) => s.toLowerCase() as Hex))];
   for (let i = 0; i < unique.length || i === 0; i += BATCH) {
     const got = await readProvedStorage(rpc, header.stateRoot, header.number, service, unique.slice(i, i + BATCH));
-    exists &&= got.account.exists && got.account.codeHash !== "0xc5d2460186f7233c927e7db2dcc703c0e500b653ca82273b7bfad8045d85a470";
+    exists &&=
+      got.account.exists &&
+      got.account.codeHash !== "0xc5d2460186f7233c927e7db2dcc703c0e500b653ca82273b7bfad8045d85a470";
     proofs += got.proofsChecked;
     for (const [k, v] of got.words) words.set(k, v);
   }

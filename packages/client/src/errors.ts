@@ -15,7 +15,8 @@ export type VerityClientErrorCode =
   | "HeliosUnavailable"
   | "NoAccount"
   | "Dispute"
-  | "Payment";
+  | "Payment"
+  | "ProgramHalted";
 
 /** Base class of the client's errors. */
 export class VerityClientError extends Error {
@@ -96,7 +97,9 @@ export class AllProvidersFailedError extends VerityClientError {
     readonly report: CallReport,
     needed: number,
   ) {
-    const summary = report.attempts.map((a: ProviderAttempt) => `${a.provider}: ${a.outcome}${a.error ? ` (${a.error})` : ""}`);
+    const summary = report.attempts.map(
+      (a: ProviderAttempt) => `${a.provider}: ${a.outcome}${a.error ? ` (${a.error})` : ""}`,
+    );
     super(
       "AllProvidersFailed",
       `got ${report.groups.reduce((n, g) => n + g.providers.length, 0)} valid answers, needed ${needed}; ${summary.join("; ")}. Retry later, raise timeoutMs, or lower redundancy`,
@@ -148,5 +151,19 @@ export class PaymentError extends VerityClientError {
   override name = "PaymentError";
   constructor(message: string) {
     super("Payment", message);
+  }
+}
+
+/** All providers agree that the program halted with an error status: there is no return value to decode. */
+export class ProgramHaltedError extends VerityClientError {
+  override name = "ProgramHaltedError";
+  constructor(
+    readonly report: CallReport,
+    readonly status: number,
+  ) {
+    super(
+      "ProgramHalted",
+      `the providers agree the program halted with status ${status} (not Exited): check the arguments against the method's limits`,
+    );
   }
 }

@@ -104,7 +104,12 @@ function checked(block: RpcBlock | null, expected: Hex | undefined, source: stri
   if (expected !== undefined && expected.toLowerCase() !== hash) {
     throw new UntrustedHeaderError(`the header served for pinned block ${expected} hashes to ${hash}`);
   }
-  return { number: BigInt(block.number as Hex), hash, stateRoot: (block.stateRoot as Hex).toLowerCase() as Hex, source };
+  return {
+    number: BigInt(block.number as Hex),
+    hash,
+    stateRoot: (block.stateRoot as Hex).toLowerCase() as Hex,
+    source,
+  };
 }
 
 /** Trusts one pinned block hash (a checkpoint the user got out of band): reads are anchored to that block. */
@@ -115,7 +120,10 @@ export function pinnedHeader(blockHash: Hex): HeaderSource {
   return {
     kind: "pinned",
     async trustedHeader(rpc) {
-      const block = (await rpc.request({ method: "eth_getBlockByHash", params: [blockHash, false] })) as RpcBlock | null;
+      const block = (await rpc.request({
+        method: "eth_getBlockByHash",
+        params: [blockHash, false],
+      })) as RpcBlock | null;
       return checked(block, blockHash, "pinned");
     },
   };
@@ -137,7 +145,10 @@ export function nodeHeader(options: { warn?: (message: string) => void } = {}): 
           "WARNING: @verity/client trusts the RPC node's own block headers (trust: 'node'). This is safe ONLY on a local devnet you run yourself; use a pinned block hash or Helios on a public network.",
         );
       }
-      const block = (await rpc.request({ method: "eth_getBlockByNumber", params: ["latest", false] })) as RpcBlock | null;
+      const block = (await rpc.request({
+        method: "eth_getBlockByNumber",
+        params: ["latest", false],
+      })) as RpcBlock | null;
       return checked(block, undefined, "node");
     },
   };

@@ -2,7 +2,17 @@
 // learns on-chain state. Every value used comes out of a verified proof, never from the RPC's own claim.
 import { verifyMerkleProof } from "@ethereumjs/mpt";
 import { RLP } from "@ethereumjs/rlp";
-import { type Address, bytesToHex, type Hex, hexToBigInt, hexToBytes, isHex, keccak256, type PublicClient, toHex } from "viem";
+import {
+  type Address,
+  bytesToHex,
+  type Hex,
+  hexToBigInt,
+  hexToBytes,
+  isHex,
+  keccak256,
+  type PublicClient,
+  toHex,
+} from "viem";
 import { ProofError } from "./errors.js";
 
 /** keccak256(RLP("")): the root of an empty trie. */
@@ -59,7 +69,11 @@ function rlpInt(what: string, value: Uint8Array): bigint {
 }
 
 /** Verifies an account proof against `stateRoot`; returns the account as proved. */
-export async function verifyAccountProof(stateRoot: Hex, address: Address, accountProof: unknown): Promise<ProvedAccount> {
+export async function verifyAccountProof(
+  stateRoot: Hex,
+  address: Address,
+  accountProof: unknown,
+): Promise<ProvedAccount> {
   const what = `account ${address}`;
   const value = await provedValue(what, stateRoot, hexToBytes(address), nodes(what, accountProof));
   if (value === null) {
@@ -90,8 +104,9 @@ export async function verifyStorageProof(storageRoot: Hex, slot: Hex, proof: unk
   const value = await provedValue(what, storageRoot, key, nodes(what, proof));
   if (value === null) return 0n;
   const decoded = RLP.decode(value);
-  if (!(decoded instanceof Uint8Array) || decoded.length === 0 || decoded.length > 32) {
-    throw new ProofError(`${what}: the proved value is not a non-zero RLP word`);
+  // An encoded empty string (0x80) is zero: some nodes keep explicit zero words in the proof they serve.
+  if (!(decoded instanceof Uint8Array) || decoded.length > 32) {
+    throw new ProofError(`${what}: the proved value ${bytesToHex(value)} is not an RLP word`);
   }
   return rlpInt(what, decoded);
 }
@@ -140,7 +155,9 @@ export async function readProvedStorage(
     }
     const word = await verifyStorageProof(account.storageRoot, slot, entry.proof);
     if (typeof entry.value !== "string" || !isHex(entry.value) || hexToBigInt(entry.value) !== word) {
-      throw new ProofError(`storage slot ${slot} of ${address}: the RPC claims ${entry.value} but the proof says ${toHex(word)}`);
+      throw new ProofError(
+        `storage slot ${slot} of ${address}: the RPC claims ${entry.value} but the proof says ${toHex(word)}`,
+      );
     }
     words.set(slot, word);
   }

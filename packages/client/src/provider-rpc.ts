@@ -16,7 +16,12 @@ export class ProviderCallError extends Error {
 let nextId = 1;
 
 /** Posts one JSON-RPC request to `url`; resolves with `result` or throws ProviderCallError. */
-export async function providerRequest(url: string, method: string, params: unknown, timeoutMs: number): Promise<unknown> {
+export async function providerRequest(
+  url: string,
+  method: string,
+  params: unknown,
+  timeoutMs: number,
+): Promise<unknown> {
   let res: Response;
   const signal = AbortSignal.timeout(timeoutMs);
   try {
@@ -35,9 +40,13 @@ export async function providerRequest(url: string, method: string, params: unkno
     body = await res.json();
   } catch (error) {
     if (signal.aborted) throw new ProviderCallError("timeout", `no complete answer within ${timeoutMs} ms`);
-    throw new ProviderCallError("error", `HTTP ${res.status} with a body that is not JSON: ${(error as Error).message}`);
+    throw new ProviderCallError(
+      "error",
+      `HTTP ${res.status} with a body that is not JSON: ${(error as Error).message}`,
+    );
   }
-  if (typeof body !== "object" || body === null) throw new ProviderCallError("error", "the answer is not a JSON object");
+  if (typeof body !== "object" || body === null)
+    throw new ProviderCallError("error", "the answer is not a JSON object");
   const { result, error } = body as { result?: unknown; error?: { code?: unknown; message?: unknown } };
   if (error !== undefined) {
     const code = typeof error.code === "number" ? error.code : undefined;

@@ -13,7 +13,8 @@ function hex(what: string, value: unknown, bytes?: number): Hex {
   if (typeof value !== "string" || !isHex(value, { strict: true })) {
     throw new InvalidAnswerError(`${what} is not 0x-hex: ${JSON.stringify(value)}`);
   }
-  if (bytes !== undefined && value.length !== 2 + 2 * bytes) throw new InvalidAnswerError(`${what} is not ${bytes} bytes`);
+  if (bytes !== undefined && value.length !== 2 + 2 * bytes)
+    throw new InvalidAnswerError(`${what} is not ${bytes} bytes`);
   return value.toLowerCase() as Hex;
 }
 
@@ -83,7 +84,11 @@ export async function verifyAnswer(
   } else if (output !== "0x") {
     throw new InvalidAnswerError(`status ${status} is an error halt but the answer carries output`);
   }
-  same("resultHash (of status, exitCode, outputHash)", bytesToHex(resultHash(status as Status, exitCode, hexToBytes(outputHash))), response.resultHash);
+  same(
+    "resultHash (of status, exitCode, outputHash)",
+    bytesToHex(resultHash(status as Status, exitCode, hexToBytes(outputHash))),
+    response.resultHash,
+  );
 
   const signature = hex("signature", a.signature, 65);
   let signer: Address;
