@@ -57,7 +57,10 @@ export function address(command: string, name: string, value: string): Address {
 export function privateKey(command: string, name: string, value: string): Hex {
   const key = value.startsWith("0x") ? value : `0x${value}`;
   if (!isHex(key) || key.length !== 66)
-    throw new UsageError(`${name} must be a 32-byte hex private key (64 hex digits), got ${value.length} characters`, command);
+    throw new UsageError(
+      `${name} must be a 32-byte hex private key (64 hex digits), got ${value.length} characters`,
+      command,
+    );
   return key as Hex;
 }
 

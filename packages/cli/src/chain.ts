@@ -28,7 +28,9 @@ export async function connect(rpcUrl: string, key: Hex): Promise<Clients> {
   try {
     id = await probe.getChainId();
   } catch (error) {
-    throw new CliError(`cannot reach the Ethereum node at ${rpcUrl} (${shortMessage(error)}): check --rpc or start "verity devnet"`);
+    throw new CliError(
+      `cannot reach the Ethereum node at ${rpcUrl} (${shortMessage(error)}): check --rpc or start "verity devnet"`,
+    );
   }
   const chain = defineChain({
     id,
@@ -47,5 +49,6 @@ export async function connect(rpcUrl: string, key: Hex): Promise<Clients> {
 /** viem's one-line message of an error when it has one. */
 export function shortMessage(error: unknown): string {
   const e = error as { shortMessage?: string; message?: string };
-  return e.shortMessage ?? e.message ?? String(error);
+  const text = e.shortMessage ?? e.message ?? String(error);
+  return text.includes('returned no data ("0x")') ? `${text} Is the address a Service contract on this chain?` : text;
 }

@@ -26,6 +26,8 @@ export interface DevnetProvider extends DevnetAccount {
   dataDir: string;
   configFile: string;
   logFile: string;
+  /** Present only on a deliberately faulty provider (demo/test): its FaultyMode. */
+  faulty?: Record<string, unknown>;
 }
 
 /** Everything a developer or another command needs to use a running devnet. */
@@ -72,6 +74,11 @@ export function resolveService(value: string, info: DevnetInfo | undefined, comm
   if (isAddress(value, { strict: false })) return getAddress(value);
   const found = info?.services.find((s) => s.name === value || s.contract === value);
   if (found !== undefined) return found.address;
-  const known = info === undefined ? "no devnet is running (.verity/devnet.json not found)" : `devnet services: ${info.services.map((s) => s.name).join(", ")}`;
-  throw new CliError(`${command}: --service must be a Service contract address or a devnet service name; "${value}" is neither (${known})`);
+  const known =
+    info === undefined
+      ? "no devnet is running (.verity/devnet.json not found)"
+      : `devnet services: ${info.services.map((s) => s.name).join(", ")}`;
+  throw new CliError(
+    `${command}: --service must be a Service contract address or a devnet service name; "${value}" is neither (${known})`,
+  );
 }

@@ -51,7 +51,9 @@ function imageSize(path: string, expectedHash: string, what: string): number | u
   const bytes = readFileSync(path);
   const hash = keccak256(bytes);
   if (hash !== expectedHash)
-    throw new CliError(`${path}: ${what} hash ${hash} does not match the manifest (${expectedHash}); rebuild the program`);
+    throw new CliError(
+      `${path}: ${what} hash ${hash} does not match the manifest (${expectedHash}); rebuild the program`,
+    );
   return bytes.length;
 }
 
@@ -69,7 +71,8 @@ function methodsOf(manifest: ManifestFile): ProgramDescription["methods"] {
 
 /** Reads and checks a program folder, manifest file or bundle. */
 export function describeProgram(target: string): ProgramDescription {
-  if (!existsSync(target)) throw new CliError(`${target} does not exist: give a program folder, a manifest.json or a bundle`);
+  if (!existsSync(target))
+    throw new CliError(`${target} does not exist: give a program folder, a manifest.json or a bundle`);
   try {
     if (statSync(target).isDirectory()) {
       const file = join(target, "build", "manifest.json");
@@ -146,7 +149,8 @@ function jsonOf(d: ProgramDescription): string {
 export async function programCommand(argv: readonly string[]): Promise<number> {
   const [sub, ...rest] = argv;
   if (sub === undefined || sub === "--help" || sub === "-h" || sub === "help") {
-    console.log(PROGRAM_HELP);
+    // Asked for: stdout and success; missing subcommand: stderr and a usage error.
+    (sub === undefined ? console.error : console.log)(PROGRAM_HELP);
     return sub === undefined ? ExitCode.Usage : ExitCode.Ok;
   }
   if (sub === "build") {

@@ -77,7 +77,7 @@ function chainTarget(
   const devnet = readDevnetInfo();
   const rpcUrl = values.rpc ?? process.env.VERITY_RPC_URL ?? devnet?.rpcUrl;
   if (rpcUrl === undefined)
-    throw new UsageError("give --rpc <url> (or VERITY_RPC_URL), or start a devnet with \"verity devnet\"", command);
+    throw new UsageError('give --rpc <url> (or VERITY_RPC_URL), or start a devnet with "verity devnet"', command);
   const names = values.service ?? [];
   if (names.length === 0) throw new UsageError("give at least one --service <address|name>", command);
   return { rpcUrl, services: names.map((n) => resolveService(n, devnet, command)) };
@@ -139,19 +139,32 @@ async function register(argv: readonly string[]): Promise<number> {
   const me = wallet.account.address;
   for (const service of target.services) {
     try {
-      const info = await client.readContract({ address: service, abi: verityServiceAbi, functionName: "providerInfo", args: [me] });
+      const info = await client.readContract({
+        address: service,
+        abi: verityServiceAbi,
+        functionName: "providerInfo",
+        args: [me],
+      });
       if (info.status === ProviderStatus.Active || info.status === ProviderStatus.Exiting) {
         if (info.host !== host) {
-          const hash = await wallet.writeContract({ address: service, abi: verityServiceAbi, functionName: "updateHost", args: [host] });
+          const hash = await wallet.writeContract({
+            address: service,
+            abi: verityServiceAbi,
+            functionName: "updateHost",
+            args: [host],
+          });
           const receipt = await client.waitForTransactionReceipt({ hash });
           if (receipt.status !== "success") throw new Error(`updateHost reverted (transaction ${hash})`);
-          console.log(`${service}: ${me} already registered (stake ${formatEther(info.stake)} ETH); host updated to ${host}`);
+          console.log(
+            `${service}: ${me} already registered (stake ${formatEther(info.stake)} ETH); host updated to ${host}`,
+          );
         } else {
           console.log(`${service}: ${me} already registered with stake ${formatEther(info.stake)} ETH at ${host}`);
         }
         continue;
       }
-      const amount = stake ?? (await client.readContract({ address: service, abi: verityServiceAbi, functionName: "minStake" }));
+      const amount =
+        stake ?? (await client.readContract({ address: service, abi: verityServiceAbi, functionName: "minStake" }));
       await registerProvider(wallet, client, service, host, amount);
       console.log(`${service}: registered ${me} at ${host} with stake ${formatEther(amount)} ETH`);
     } catch (error) {
@@ -195,29 +208,44 @@ async function exit(argv: readonly string[]): Promise<number> {
     try {
       let info = await read(service);
       if (info.status === ProviderStatus.None) throw new CliError(`${service}: ${me} is not registered there`);
-      if (info.status === ProviderStatus.Slashed) throw new CliError(`${service}: ${me} was slashed; there is no stake to withdraw`);
+      if (info.status === ProviderStatus.Slashed)
+        throw new CliError(`${service}: ${me} was slashed; there is no stake to withdraw`);
       if (info.status === ProviderStatus.Withdrawn) {
         console.log(`${service}: ${me} already withdrew its stake`);
         continue;
       }
       if (info.status === ProviderStatus.Active) {
-        await send(await wallet.writeContract({ address: service, abi: verityServiceAbi, functionName: "requestExit" }), "requestExit");
+        await send(
+          await wallet.writeContract({ address: service, abi: verityServiceAbi, functionName: "requestExit" }),
+          "requestExit",
+        );
         info = await read(service);
         console.log(`${service}: exit requested for ${me}`);
       }
-      const delay = await client.readContract({ address: service, abi: verityServiceAbi, functionName: "unbondingDelay" });
+      const delay = await client.readContract({
+        address: service,
+        abi: verityServiceAbi,
+        functionName: "unbondingDelay",
+      });
       const now = (await client.getBlock()).timestamp;
       const withdrawableAt = info.exitRequestedAt + delay;
       if (now < withdrawableAt || info.locks !== 0) {
         const waits: string[] = [];
         if (now < withdrawableAt)
-          waits.push(`unbonding ends at ${new Date(Number(withdrawableAt) * 1000).toISOString()} (in ${duration(withdrawableAt - now)})`);
+          waits.push(
+            `unbonding ends at ${new Date(Number(withdrawableAt) * 1000).toISOString()} (in ${duration(withdrawableAt - now)})`,
+          );
         if (info.locks !== 0) waits.push(`${info.locks} open dispute(s) lock the stake`);
-        console.log(`${service}: ${formatEther(info.stake)} ETH pending: ${waits.join("; ")}; run "verity provider exit" again then`);
+        console.log(
+          `${service}: ${formatEther(info.stake)} ETH pending: ${waits.join("; ")}; run "verity provider exit" again then`,
+        );
         pending = true;
         continue;
       }
-      await send(await wallet.writeContract({ address: service, abi: verityServiceAbi, functionName: "withdraw" }), "withdraw");
+      await send(
+        await wallet.writeContract({ address: service, abi: verityServiceAbi, functionName: "withdraw" }),
+        "withdraw",
+      );
       console.log(`${service}: withdrew ${formatEther(info.stake)} ETH to ${me}`);
     } catch (error) {
       if (error instanceof CliError) throw error;
@@ -241,7 +269,8 @@ export async function providerCommand(argv: readonly string[]): Promise<number |
     case "help":
     case "--help":
     case "-h":
-      console.log(PROVIDER_HELP);
+      // Asked for: stdout and success; missing subcommand: stderr and a usage error.
+      (sub === undefined ? console.error : console.log)(PROVIDER_HELP);
       return sub === undefined ? ExitCode.Usage : ExitCode.Ok;
     default:
       throw new UsageError(`unknown command "provider ${sub}"`, "provider");

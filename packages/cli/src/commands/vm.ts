@@ -2,9 +2,7 @@
 // exit code as the process's exit code; abnormal halts exit with 128 + the VM status.
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { parseManifest } from "@verity/protocol";
-import { ElfError, Machine, MapOracle, OracleError, Status, statusName, toHex } from "@verity/vm";
-import { keccak256 } from "viem";
+import { ElfError, keccak, Machine, MapOracle, OracleError, Status, statusName, toHex } from "@verity/vm";
 import { hexBytes, integer, parse, u32 } from "../args.js";
 import { CliError, ExitCode, UsageError } from "../errors.js";
 import { ProgressBar } from "../progress.js";
@@ -49,12 +47,19 @@ const HINTS: Partial<Record<number, string>> = {
 };
 
 /** Limits taken from a manifest next to the ELF, when its elfHash matches. */
-function manifestLimits(elfPath: string, elf: Uint8Array): { maxSteps: bigint; memLimit: number; maxOutput: number } | undefined {
+async function manifestLimits(
+  elfPath: string,
+  elf: Uint8Array,
+): Promise<{ maxSteps: bigint; memLimit: number; maxOutput: number } | undefined> {
   const file = join(dirname(elfPath), "manifest.json");
   if (!existsSync(file)) return undefined;
   try {
+    // Loaded only when needed: @verity/protocol pulls in viem and every contract artifact.
+    const { parseManifest } = await import("@verity/protocol");
     const m = parseManifest(JSON.parse(readFileSync(file, "utf8")));
-    return m.elfHash === keccak256(elf) ? { maxSteps: m.maxSteps, memLimit: m.memLimit, maxOutput: m.maxOutput } : undefined;
+    return m.elfHash === toHex(keccak(elf))
+      ? { maxSteps: m.maxSteps, memLimit: m.memLimit, maxOutput: m.maxOutput }
+      : undefined;
   } catch {
     return undefined;
   }
@@ -77,7 +82,8 @@ function readInput(values: { input?: string; "input-file"?: string }): Uint8Arra
 export async function vmCommand(argv: readonly string[]): Promise<number> {
   const [sub, ...rest] = argv;
   if (sub === undefined || sub === "--help" || sub === "-h" || sub === "help") {
-    console.log(VM_HELP);
+    // Asked for: stdout and success; missing subcommand: stderr and a usage error.
+    (sub === undefined ? console.error : console.log)(VM_HELP);
     return sub === undefined ? ExitCode.Usage : ExitCode.Ok;
   }
   if (sub !== "run") throw new UsageError(`unknown command "vm ${sub}"`, "vm");
@@ -101,14 +107,14 @@ export async function vmCommand(argv: readonly string[]): Promise<number> {
   if (args.positionals.length !== 1) throw new UsageError("give exactly one ELF file", cmd);
   const v = args.values;
   const elfPath = args.positionals[0]!;
+  const input = readInput(v);
   let elf: Uint8Array;
   try {
     elf = new Uint8Array(readFileSync(elfPath));
   } catch (error) {
     throw new CliError(`cannot read ELF ${elfPath}: ${(error as Error).message}`);
   }
-  const input = readInput(v);
-  const fromManifest = v["ignore-manifest"] === true ? undefined : manifestLimits(elfPath, elf);
+  const fromManifest = v["ignore-manifest"] === true ? undefined : await manifestLimits(elfPath, elf);
   const base = fromManifest ?? VM_DEFAULTS;
   const maxSteps = integer(cmd, "max-steps", v["max-steps"], base.maxSteps);
   if (maxSteps >= 1n << 64n) throw new UsageError("--max-steps must be below 2^64", cmd);
@@ -141,7 +147,10 @@ export async function vmCommand(argv: readonly string[]): Promise<number> {
   const bar = showProgress ? new ProgressBar(Number(maxSteps)) : undefined;
   const started = performance.now();
   try {
-    machine.run(Number.POSITIVE_INFINITY, bar === undefined ? {} : { onProgress: (m) => bar.update(m.stepCount), progressInterval: 1 << 20 });
+    machine.run(
+      Number.POSITIVE_INFINITY,
+      bar === undefined ? {} : { onProgress: (m) => bar.update(m.stepCount), progressInterval: 1 << 20 },
+    );
   } catch (error) {
     bar?.finish();
     if (error instanceof OracleError)
@@ -155,7 +164,10 @@ export async function vmCommand(argv: readonly string[]): Promise<number> {
 
   if (v.stats === true) {
     const mips = seconds > 0 ? (machine.stepCount / seconds / 1e6).toFixed(1) : "-";
-    const exit = machine.status === Status.Exited ? ` (exit code ${machine.exitCode})` : ` at pc 0x${(machine.pc >>> 0).toString(16)}`;
+    const exit =
+      machine.status === Status.Exited
+        ? ` (exit code ${machine.exitCode})`
+        : ` at pc 0x${(machine.pc >>> 0).toString(16)}`;
     process.stderr.write(
       [
         `status      ${statusName(machine.status)}${exit}`,
