@@ -48,8 +48,10 @@ export interface ProviderConfig {
   maxBodyBytes: number;
   /** Log level for pino. */
   logLevel: string;
-  /** How often the dispute bot polls the chain, in milliseconds; 0 disables it. */
+  /** How often the chain watchers (disputes, on-chain requests) poll, in milliseconds; 0 disables them. */
   disputePollMs: number;
+  /** Milliseconds between automatic claims of payment vouchers (0: only on demand). */
+  claimIntervalMs: number;
   /** Demo/test misbehaviour; absent means honest. */
   faulty?: FaultyMode;
 }
@@ -69,6 +71,7 @@ const DEFAULTS = {
   maxBodyBytes: 2 * 1024 * 1024,
   logLevel: "info",
   disputePollMs: 2000,
+  claimIntervalMs: 3_600_000,
 };
 
 function list(value: string | undefined): string[] | undefined {
@@ -115,6 +118,7 @@ export function loadConfig(
     peers: list(env.VERITY_PEERS),
     logLevel: env.VERITY_LOG_LEVEL,
     disputePollMs: env.VERITY_DISPUTE_POLL_MS === undefined ? undefined : Number(env.VERITY_DISPUTE_POLL_MS),
+    claimIntervalMs: env.VERITY_CLAIM_INTERVAL_MS === undefined ? undefined : Number(env.VERITY_CLAIM_INTERVAL_MS),
   };
   for (const [k, v] of Object.entries(envMap)) if (v !== undefined) merged[k] = v;
   for (const [k, v] of Object.entries(overrides)) if (v !== undefined) merged[k] = v;
@@ -144,6 +148,7 @@ export function loadConfig(
     maxBodyBytes: Number(merged.maxBodyBytes),
     logLevel: String(merged.logLevel),
     disputePollMs: Number(merged.disputePollMs),
+    claimIntervalMs: Number(merged.claimIntervalMs),
   };
   if (merged.paymentChannels !== undefined) config.paymentChannels = address("paymentChannels", merged.paymentChannels);
   if (merged.publicUrl !== undefined) config.publicUrl = String(merged.publicUrl);

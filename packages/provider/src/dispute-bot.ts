@@ -18,6 +18,7 @@ import {
 } from "viem";
 import { type ClaimTrace, recordClaimTrace } from "./claim-trace.js";
 import type { FaultyMode } from "./config.js";
+import { PollLoop } from "./poll-loop.js";
 import type { ProgramStore } from "./program-store.js";
 import type { ProviderStore } from "./store.js";
 
@@ -39,8 +40,10 @@ const ACTIVE_KEY = "dispute-bot:active";
 /** The dispute-playing loop of a provider. */
 export class DisputeBot {
   private readonly traces = new Map<string, ClaimTrace>();
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
+  private readonly loop = new PollLoop(
+    () => this.poll(),
+    (error) => this.deps.logger.error({ error: shortError(error) }, "dispute bot pass failed"),
+  );
   private clockBudget: bigint | undefined;
   /** Moves sent, for logs and tests. */
   moves = 0;
@@ -53,22 +56,12 @@ export class DisputeBot {
 
   /** Polls every `intervalMs` until stopped. */
   start(intervalMs = 1000): void {
-    const tick = () => {
-      this.running = this.poll()
-        .catch((error: unknown) => this.deps.logger.error({ error: shortError(error) }, "dispute bot pass failed"))
-        .finally(() => {
-          if (this.timer !== undefined) this.timer = setTimeout(tick, intervalMs);
-        });
-    };
-    this.timer = setTimeout(tick, 0);
+    this.loop.start(intervalMs);
   }
 
   /** Stops polling and waits for the pass in progress. */
   async stop(): Promise<void> {
-    const timer = this.timer;
-    this.timer = undefined;
-    if (timer !== undefined) clearTimeout(timer);
-    await this.running;
+    await this.loop.stop();
   }
 
   /** Open disputes this provider plays. */

@@ -16,8 +16,10 @@ export {
 } from "./execute.js";
 export { ExecutionTimeoutError, ExecutorPool, type ExecutorPoolOptions, PoolOverloadedError } from "./executor-pool.js";
 export { ProviderMetrics } from "./metrics.js";
+export { PollLoop } from "./poll-loop.js";
 export { ProgramStore, type ProgramStoreOptions, ProgramUnavailableError } from "./program-store.js";
 export { type CallAnswer, PROVIDER_VERSION, ProviderNode } from "./provider-node.js";
+export { RequestWatcher, type RequestWatcherDeps } from "./request-watcher.js";
 export { ProviderRpcError, RpcErrorCode } from "./rpc-errors.js";
 export { runProvider } from "./run.js";
 export { createServer, type RpcHandlers, type ServerDeps } from "./server.js";

@@ -30,7 +30,9 @@ import { corruptOutput, type ExecutionResult, executeCorrupted } from "./execute
 import { ExecutionTimeoutError, ExecutorPool, PoolOverloadedError } from "./executor-pool.js";
 import { ProviderMetrics } from "./metrics.js";
 import { VoucherChecker } from "./payments.js";
+import { PollLoop } from "./poll-loop.js";
 import { ProgramStore, ProgramUnavailableError } from "./program-store.js";
+import { RequestWatcher, type RequestWatcherDeps } from "./request-watcher.js";
 import { ProviderRpcError, RpcErrorCode } from "./rpc-errors.js";
 import { createServer } from "./server.js";
 import { ServiceCatalog } from "./service-catalog.js";
@@ -67,6 +69,9 @@ export class ProviderNode {
   private stopped = false;
   /** The dispute-playing loop (absent when disputePollMs is 0). */
   bot: DisputeBot | undefined;
+  /** Answers on-chain requests and claims payments (with the bot; absent when disputePollMs is 0). */
+  requests: RequestWatcher | undefined;
+  private requestLoop: PollLoop | undefined;
 
   constructor(readonly config: ProviderConfig) {
     this.account = privateKeyToAccount(config.privateKey);
@@ -133,6 +138,33 @@ export class ProviderNode {
         faultyFor: (selector) => this.faultyFor(selector),
       });
       this.bot.start(this.config.disputePollMs);
+      this.requests = new RequestWatcher({
+        client: this.client,
+        wallet: createWalletClient({
+          account: this.account,
+          chain: { id: this.chainId } as Chain,
+          transport: http(this.config.rpcUrl),
+        }) as RequestWatcherDeps["wallet"],
+        services: this.config.services,
+        arbitration: this.config.arbitration,
+        chainId: this.chainId,
+        store: this.store,
+        programs: this.programs,
+        logger: this.logger,
+        execute: async (programHash, input, selector) => {
+          const bundle = await this.programs.get(programHash);
+          const { manifest } = bundle;
+          const limits = { maxSteps: manifest.maxSteps, memLimit: manifest.memLimit, maxOutput: manifest.maxOutput };
+          return this.run(programHash, bundle, input, limits, this.faultyFor(selector));
+        },
+        claimPayments: () => this.claimPayments(),
+        claimIntervalMs: this.config.claimIntervalMs,
+      });
+      this.requestLoop = new PollLoop(
+        () => this.requests!.poll(),
+        (error) => this.logger.error({ error: (error as Error).message.split("\n")[0] }, "request watcher pass failed"),
+      );
+      this.requestLoop.start(this.config.disputePollMs);
     }
     return url;
   }
@@ -142,6 +174,7 @@ export class ProviderNode {
     if (this.stopped) return;
     this.stopped = true;
     await this.bot?.stop();
+    await this.requestLoop?.stop();
     await this.server?.close();
     await this.pool.close();
     this.store.close();

@@ -5,9 +5,18 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { channelIdOf, paymentChannelsAbi, signOffchainCall, signVoucher } from "@verity/protocol";
+import {
+  arbitrationAbi,
+  channelIdOf,
+  disputeRequestOf,
+  parseOffchainCall,
+  paymentChannelsAbi,
+  signOffchainCall,
+  signVoucher,
+  verityServiceAbi,
+} from "@verity/protocol";
 import { type CallAnswer, type ProviderConfig, ProviderNode } from "@verity/provider";
-import { createWalletClient, encodeFunctionData, http, parseAbi, toHex } from "viem";
+import { createWalletClient, encodeFunctionData, http, keccak256, parseAbi, toHex, zeroHash } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { foundry } from "viem/chains";
 import { DEV_KEYS, type Network, PAID_PRICE, ROOT, rpc, startNetwork } from "./fixture.ts";
@@ -133,6 +142,47 @@ test("a provider killed with SIGKILL mid-burst keeps every answer and voucher", 
       const { result } = await rpc(second.url, "verity_getResponse", [hash]);
       assert.deepEqual(result, answer);
     }
+
+    // A dispute opened after the restart about an answer given before the crash is defended and won.
+    const [requestHash, honest] = [...answered.entries()][0]!;
+    const tx = txs.find((t) => keccak256(t) === requestHash)!;
+    const { url: liarUrl, node: liar } = await net.startProvider(3, { faulty: { kind: "wrong-output" } });
+    const lie = (await rpc(liarUrl, "verity_call", [{ tx }])).result as CallAnswer;
+    assert.notEqual(lie.response.resultHash, honest.response.resultHash);
+    const { request } = await net.client.simulateContract({
+      address: net.arbitration,
+      abi: arbitrationAbi,
+      functionName: "open",
+      args: [
+        net.echo,
+        disputeRequestOf(honest.response),
+        (await parseOffchainCall(tx)).input,
+        [honest, lie].map((a) => ({ resultHash: a.response.resultHash, signature: a.signature })),
+      ],
+      account: user,
+    });
+    await net.client.waitForTransactionReceipt({ hash: await wallet.writeContract(request) });
+    const deadline = Date.now() + 60_000;
+    let verified: `0x${string}` = zeroHash;
+    while (verified === zeroHash && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 250));
+      verified = await net.client.readContract({
+        address: net.arbitration,
+        abi: arbitrationAbi,
+        functionName: "verifiedResult",
+        args: [net.echo, requestHash as `0x${string}`],
+      });
+    }
+    assert.equal(verified, honest.response.resultHash, "the restarted provider's answer is the verified result");
+    assert.equal(
+      await net.client.readContract({
+        address: net.echo,
+        abi: verityServiceAbi,
+        functionName: "statusOf",
+        args: [liar.account.address],
+      }),
+      4,
+    );
   } finally {
     second.child.kill("SIGTERM");
     await new Promise((r) => second.child.once("exit", r));
