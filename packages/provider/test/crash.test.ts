@@ -33,7 +33,7 @@ function startProcess(config: ProviderConfig): Promise<{ child: ChildProcess; ur
     stdio: ["ignore", "pipe", "pipe"],
   });
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error("provider process did not start in 30 s")), 30_000);
+    const timer = setTimeout(() => reject(new Error("provider process did not start in 60 s")), 60_000);
     let out = "";
     child.stdout?.on("data", (chunk: Buffer) => {
       out += chunk.toString();
@@ -56,7 +56,7 @@ before(async () => {
 });
 after(() => net.stop());
 
-test("a provider killed with SIGKILL mid-burst keeps every answer and voucher", { timeout: 120_000 }, async () => {
+test("a provider killed with SIGKILL mid-burst keeps every answer and voucher", { timeout: 240_000 }, async () => {
   const config = await net.providerConfig(2);
   config.logLevel = "silent";
   const first = await startProcess(config);
@@ -162,7 +162,7 @@ test("a provider killed with SIGKILL mid-burst keeps every answer and voucher", 
       account: user,
     });
     await net.client.waitForTransactionReceipt({ hash: await wallet.writeContract(request) });
-    const deadline = Date.now() + 60_000;
+    const deadline = Date.now() + 90_000;
     let verified: `0x${string}` = zeroHash;
     while (verified === zeroHash && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 250));
