@@ -1,5 +1,6 @@
 // createVerityClient: verified discovery, random provider choice, parallel calls with fallback, verification of every
 // answer, grouping by result, and the dispute and payment hooks.
+
 import { type SignedVoucher, signOffchainCall } from "@verity/protocol";
 import { inputHash } from "@verity/vm";
 import {
@@ -45,6 +46,7 @@ import {
 } from "./errors.js";
 import { type HeaderSource, type HeliosConfig, heliosHeader, nodeHeader, pinnedHeader } from "./header.js";
 import { type CallParams, ProviderCallError, providerRequest } from "./provider-rpc.js";
+import { nativeReexecutor, type Reexecutor } from "./reexecute.js";
 import type { AttemptRole, CallReport, ProviderAttempt, RequestInfo, ResultGroup, SignedAnswer } from "./report.js";
 import { randomUnit, shuffle } from "./select.js";
 import { InvalidAnswerError, verifyAnswer } from "./verify.js";
@@ -82,8 +84,12 @@ export interface VerityClientOptions {
   timeoutMs?: number;
   /** Ask one provider, and a second with this probability (overrides redundancy). */
   spotCheck?: { probability: number };
-  /** Re-executes locally; returns the result hash, which must equal the providers'. */
-  reexecute?: (call: { programHash: Hex; input: Hex }) => Promise<Hex>;
+  /**
+   * Re-executes every agreed call locally and refuses a result that differs: "native" fetches the program bundle
+   * from an answering provider, checks it against the proved program hash and runs it (native image, proving VM when
+   * needed); or a function of your own returning the result hash.
+   */
+  reexecute?: "native" | Reexecutor;
   /** Only ever ask these providers (an allow list). */
   providers?: readonly Address[];
   /** PaymentChannels contract, for priced methods. */
@@ -139,6 +145,7 @@ function headerSource(trust: TrustOption, warn: (m: string) => void): HeaderSour
 /** Creates a client for one Verity service. */
 export function createVerityClient(options: VerityClientOptions): VerityClient {
   const warn = options.warn ?? ((m: string) => console.warn(m));
+  const reexecute = options.reexecute === "native" ? nativeReexecutor() : options.reexecute;
   if (options.publicClient === undefined && options.rpcUrl === undefined) {
     throw new ConfigError("give publicClient or rpcUrl: the Ethereum RPC the client reads proofs from");
   }
@@ -367,8 +374,9 @@ export function createVerityClient(options: VerityClientOptions): VerityClient {
     if (groups.length > 1) throw new DisagreementError(report);
     if (answers.length < count) throw new AllProvidersFailedError(report, count);
     const agreed = answers[0] as SignedAnswer;
-    if (options.reexecute !== undefined) {
-      report.reexecuted = await options.reexecute({ programHash: method.programHash, input: data });
+    if (reexecute !== undefined) {
+      const hosts = attempts.filter((a) => a.outcome === "answered").map((a) => a.host);
+      report.reexecuted = await reexecute({ programHash: method.programHash, input: data, hosts });
       if (report.reexecuted.toLowerCase() !== agreed.response.resultHash.toLowerCase()) {
         report.agreed = [];
         throw new DisagreementError(report);

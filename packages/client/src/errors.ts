@@ -16,7 +16,8 @@ export type VerityClientErrorCode =
   | "NoAccount"
   | "Dispute"
   | "Payment"
-  | "ProgramHalted";
+  | "ProgramHalted"
+  | "BundleUnavailable";
 
 /** Base class of the client's errors. */
 export class VerityClientError extends Error {

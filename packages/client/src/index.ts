@@ -45,6 +45,13 @@ export {
   verifyAccountProof,
   verifyStorageProof,
 } from "./proof.js";
+export {
+  BundleUnavailableError,
+  type NativeReexecutorOptions,
+  nativeReexecutor,
+  type ReexecuteCall,
+  type Reexecutor,
+} from "./reexecute.js";
 export type * from "./report.js";
 export { randomInt, randomUnit, shuffle } from "./select.js";
 export { InvalidAnswerError, verifyAnswer } from "./verify.js";

@@ -2,23 +2,27 @@
 // endpoints, a tampering RPC, and the dispute it opens.
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import {
   AllProvidersFailedError,
+  BundleUnavailableError,
   type CallReport,
   createVerityClient,
   DisagreementError,
   NoEligibleProvidersError,
+  nativeReexecutor,
   ProofError,
   UntrustedHeaderError,
   type VerityClientOptions,
 } from "@verity/client";
 import { freePort, readManifest } from "@verity/devkit";
-import { arbitrationAbi, ProviderStatus, verityServiceAbi } from "@verity/protocol";
+import { arbitrationAbi, encodeBundle, ProviderStatus, verityServiceAbi } from "@verity/protocol";
 import { ProviderNode } from "@verity/provider";
 import { loadElf, Machine } from "@verity/vm";
-import { type Address, bytesToHex, type Hex, hexToBytes, keccak256, parseAbi, toHex } from "viem";
+import { type Address, bytesToHex, encodeFunctionData, type Hex, hexToBytes, keccak256, parseAbi, toHex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { foundry } from "viem/chains";
 import { DEV_KEYS, ECHO_DIR, type Network, PAID_PRICE, startNetwork } from "../../provider/test/fixture.ts";
@@ -331,6 +335,70 @@ describe("client on a real anvil with real providers", { timeout: 300_000 }, () 
       .call({ abi: echoAbi, functionName: "echo", args: ["0x99"] })
       .catch((e: unknown) => e);
     assert.ok(error instanceof DisagreementError, String(error));
+  });
+
+  test("built-in native re-execution confirms honest providers and catches a lie every asked provider signed", async () => {
+    const { report } = await client({ providers: HONEST, redundancy: 2, reexecute: "native" }).call({
+      abi: echoAbi,
+      functionName: "echo",
+      args: [toHex("re-executed here")],
+    });
+    assert.equal(report.reexecuted, report.groups[0]?.resultHash);
+    const error = await client({ providers: [LIAR], redundancy: 1, reexecute: "native" })
+      .call({ abi: echoAbi, functionName: "echo", args: [toHex("only the liar answers")] })
+      .catch((e: unknown) => e);
+    assert.ok(error instanceof DisagreementError, String(error));
+    assert.notEqual(
+      (error as DisagreementError).report.reexecuted,
+      (error as DisagreementError).report.groups[0]?.resultHash,
+    );
+  });
+
+  test("native re-execution refuses a tampered bundle and falls back to another provider's", async () => {
+    const manifest = readManifest(ECHO_DIR);
+    const good = encodeBundle({
+      manifest,
+      elf: new Uint8Array(readFileSync(join(ECHO_DIR, "build", "echo.elf"))),
+      wasm: new Uint8Array(readFileSync(join(ECHO_DIR, "build", `echo.wasm`))),
+    });
+    const bad = good.slice();
+    bad[bad.length - 1] ^= 0xff;
+    const serve = (bytes: Uint8Array) =>
+      new Promise<{ url: string; close: () => void }>((resolve) => {
+        const server = createServer((_req, res) => res.end(Buffer.from(bytes)));
+        server.listen(0, "127.0.0.1", () => {
+          const { port } = server.address() as AddressInfo;
+          resolve({ url: `http://127.0.0.1:${port}`, close: () => server.close() });
+        });
+      });
+    const tampered = await serve(bad);
+    const honest = await serve(good);
+    try {
+      const input = encodeFunctionData({ abi: echoAbi, functionName: "echo", args: ["0x1234"] });
+      await assert.rejects(
+        nativeReexecutor()({ programHash: manifest.programHash, input, hosts: [tampered.url] }),
+        (e: unknown) => e instanceof BundleUnavailableError && /bad bundle/.test(e.message),
+      );
+      const result = await nativeReexecutor()({
+        programHash: manifest.programHash,
+        input,
+        hosts: [tampered.url, honest.url],
+      });
+      const machine = new Machine(
+        loadElf(new Uint8Array(readFileSync(join(ECHO_DIR, "build", "echo.elf"))), { memLimit: manifest.memLimit }),
+        {
+          maxSteps: manifest.maxSteps,
+          memLimit: manifest.memLimit,
+          maxOutput: manifest.maxOutput,
+          input: hexToBytes(input),
+        },
+      );
+      machine.run();
+      assert.equal(result, bytesToHex(machine.resultHash()));
+    } finally {
+      tampered.close();
+      honest.close();
+    }
   });
 
   test("a priced method is paid with cumulative vouchers on payment channels", async () => {

@@ -1,5 +1,12 @@
 import "./webassembly.js";
 
+export {
+  type ExecutionLimits,
+  type ExecutionResult,
+  executeProgram,
+  executeProving,
+  provingMachine,
+} from "./execute.js";
 export { checkWasmInterface, NativeModuleError, VERITY_IMPORTS, type VerityImport } from "./interface.js";
 export { type IsolatedRunOptions, NativeTimeoutError, runNativeIsolated } from "./isolated.js";
 export {

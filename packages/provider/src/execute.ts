@@ -1,77 +1,15 @@
-// Computes the result a provider signs: the native (wasm) image runs first; whenever it does not end in a clean exit
-// — a trap, a limit, or a divergence with no RV32IM equivalent — the proving VM runs and its result is the answer,
-// because the VM is what a dispute would check and error statuses are where the two images can differ.
-import { NativeDivergenceError, runNative } from "@verity/native";
-import { bytesEqual, Machine, type OracleResolver, OutputCommitment, resultHash, Status } from "@verity/vm";
+// Faulty modes for demos and tests only: how a lying provider computes the result it signs. The honest execution
+// (native first, proving VM when needed) lives in @verity/native and is shared with clients that re-execute.
+import { type ExecutionLimits, type ExecutionResult, executeProving, provingMachine } from "@verity/native";
+import { bytesEqual, type Machine, OutputCommitment, resultHash, Status } from "@verity/vm";
 
-/** What an execution needs to know about a program (from its manifest). */
-export interface ExecutionLimits {
-  maxSteps: bigint;
-  memLimit: number;
-  maxOutput: number;
-}
-
-/** The outcome a provider signs. */
-export interface ExecutionResult {
-  status: Status;
-  exitCode: number;
-  output: Uint8Array;
-  outputHash: Uint8Array;
-  resultHash: Uint8Array;
-  /** Which image produced the result. */
-  engine: "native" | "vm";
-  /** Proving-VM steps when the VM ran. */
-  steps?: number;
-}
-
-/** Runs a program on an input and returns the result to sign. */
-export function executeProgram(
-  images: { elf: Uint8Array; wasm: Uint8Array | WebAssembly.Module },
-  input: Uint8Array,
-  limits: ExecutionLimits,
-  oracle?: OracleResolver,
-): ExecutionResult {
-  try {
-    const native = runNative(images.wasm, {
-      input,
-      maxOutput: limits.maxOutput,
-      memoryLimitPages: Math.max(1, Math.ceil(limits.memLimit / 65536)),
-      ...(oracle !== undefined ? { oracle } : {}),
-    });
-    if (native.status === Status.Exited) return { ...native, engine: "native" };
-  } catch (error) {
-    if (!(error instanceof NativeDivergenceError)) throw error;
-  }
-  return executeProving(images.elf, input, limits, oracle);
-}
-
-/** A fresh proving machine for a program and input. */
-export function provingMachine(
-  elf: Uint8Array,
-  input: Uint8Array,
-  limits: ExecutionLimits,
-  oracle?: OracleResolver,
-): Machine {
-  return Machine.fromElf(elf, {
-    input,
-    maxSteps: limits.maxSteps,
-    memLimit: limits.memLimit,
-    maxOutput: limits.maxOutput,
-    ...(oracle !== undefined ? { oracle } : {}),
-  });
-}
-
-/** Runs the proving VM to its halt (the authoritative result of a run). */
-export function executeProving(
-  elf: Uint8Array,
-  input: Uint8Array,
-  limits: ExecutionLimits,
-  oracle?: OracleResolver,
-): ExecutionResult {
-  const machine = provingMachine(elf, input, limits, oracle);
-  machine.run();
-  return machineResult(machine);
-}
+export {
+  type ExecutionLimits,
+  type ExecutionResult,
+  executeProgram,
+  executeProving,
+  provingMachine,
+} from "@verity/native";
 
 /**
  * FAULTY MODE (demos and tests only): the proving run with register `register` xor-ed with `mask` once `step` steps have
@@ -89,7 +27,16 @@ export function executeCorrupted(
   const machine = provingMachine(elf, input, limits);
   corruptAt(machine, at.step, at.register, mask);
   machine.run();
-  return machineResult(machine);
+  const exited = machine.status === Status.Exited;
+  return {
+    status: machine.status,
+    exitCode: machine.exitCode,
+    output: exited ? machine.outputData() : new Uint8Array(0),
+    outputHash: exited ? machine.outputHash() : new Uint8Array(32),
+    resultHash: machine.resultHash(),
+    engine: "vm",
+    steps: machine.stepCount,
+  };
 }
 
 /**
@@ -139,18 +86,5 @@ export function corruptOutput(honest: ExecutionResult): ExecutionResult {
     output,
     outputHash,
     resultHash: resultHash(Status.Exited, honest.exitCode, outputHash),
-  };
-}
-
-function machineResult(machine: Machine): ExecutionResult {
-  const exited = machine.status === Status.Exited;
-  return {
-    status: machine.status,
-    exitCode: machine.exitCode,
-    output: exited ? machine.outputData() : new Uint8Array(0),
-    outputHash: exited ? machine.outputHash() : new Uint8Array(32),
-    resultHash: machine.resultHash(),
-    engine: "vm",
-    steps: machine.stepCount,
   };
 }
