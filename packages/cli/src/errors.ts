@@ -1,4 +1,4 @@
-// Errors of the CLI and the exit codes they map to (docs/drafts/cli.md lists them).
+// Errors of the CLI and the exit codes they map to (docs/components/cli.md lists them).
 
 /** Exit codes shared by every command. */
 export const ExitCode = {

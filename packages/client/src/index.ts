@@ -1,4 +1,4 @@
-// @verity/client: the Verity SDK for Node and browsers (docs/drafts/client.md).
+// @verity/client: the Verity SDK for Node and browsers (docs/components/client.md).
 export { type Channels, createChannels, memoryVoucherStore, type VoucherStore } from "./channels.js";
 export {
   createVerityClient,
