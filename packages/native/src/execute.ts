@@ -74,7 +74,8 @@ export function executeProving(
   return machineResult(machine);
 }
 
-function machineResult(machine: Machine): ExecutionResult {
+/** The result of a proving machine that has run (to its halt, normally). */
+export function machineResult(machine: Machine): ExecutionResult {
   const exited = machine.status === Status.Exited;
   return {
     status: machine.status,

@@ -5,6 +5,7 @@ export {
   type ExecutionResult,
   executeProgram,
   executeProving,
+  machineResult,
   provingMachine,
 } from "./execute.js";
 export { checkWasmInterface, NativeModuleError, VERITY_IMPORTS, type VerityImport } from "./interface.js";

@@ -1,6 +1,12 @@
 // Faulty modes for demos and tests only: how a lying provider computes the result it signs. The honest execution
 // (native first, proving VM when needed) lives in @verity/native and is shared with clients that re-execute.
-import { type ExecutionLimits, type ExecutionResult, executeProving, provingMachine } from "@verity/native";
+import {
+  type ExecutionLimits,
+  type ExecutionResult,
+  executeProving,
+  machineResult,
+  provingMachine,
+} from "@verity/native";
 import { bytesEqual, type Machine, OutputCommitment, resultHash, Status } from "@verity/vm";
 
 export {
@@ -27,16 +33,7 @@ export function executeCorrupted(
   const machine = provingMachine(elf, input, limits);
   corruptAt(machine, at.step, at.register, mask);
   machine.run();
-  const exited = machine.status === Status.Exited;
-  return {
-    status: machine.status,
-    exitCode: machine.exitCode,
-    output: exited ? machine.outputData() : new Uint8Array(0),
-    outputHash: exited ? machine.outputHash() : new Uint8Array(32),
-    resultHash: machine.resultHash(),
-    engine: "vm",
-    steps: machine.stepCount,
-  };
+  return machineResult(machine);
 }
 
 /**
