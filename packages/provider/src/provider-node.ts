@@ -22,6 +22,7 @@ import {
   http,
   isHex,
   type PublicClient,
+  parseEventLogs,
 } from "viem";
 import { type LocalAccount, privateKeyToAccount } from "viem/accounts";
 import type { FaultyMode, ProviderConfig } from "./config.js";
@@ -191,7 +192,6 @@ export class ProviderNode {
       cumulativeAmount: v.cumulativeAmount,
       signature: v.signature,
     }));
-    const before = await this.client.getBalance({ address: this.account.address });
     const hash = await wallet.writeContract({
       chain,
       address: this.config.paymentChannels,
@@ -202,10 +202,11 @@ export class ProviderNode {
     const receipt = await this.client.waitForTransactionReceipt({ hash });
     if (receipt.status !== "success") throw new Error(`claim transaction ${hash} reverted`);
     for (const v of pending) this.store.markClaimed(v.channelId, v.cumulativeAmount);
-    const after = await this.client.getBalance({ address: this.account.address });
-    const gas = receipt.gasUsed * receipt.effectiveGasPrice;
-    this.logger.info({ channels: pending.length, hash }, "claimed payments");
-    return after - before + gas;
+    // What the contract says it paid (the balance also moves with gas and other incoming transfers).
+    const claimed = parseEventLogs({ abi: paymentChannelsAbi, eventName: "Claimed", logs: receipt.logs });
+    const received = claimed.reduce((sum, log) => sum + log.args.amount, 0n);
+    this.logger.info({ channels: pending.length, hash, wei: received.toString() }, "claimed payments");
+    return received;
   }
 
   /** verity_info: who this is and what it serves. */
