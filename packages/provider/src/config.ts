@@ -52,6 +52,8 @@ export interface ProviderConfig {
   disputePollMs: number;
   /** Milliseconds between automatic claims of payment vouchers (0: only on demand). */
   claimIntervalMs: number;
+  /** When set, the node registers itself on every served service where it is not registered, staking this (wei). */
+  registerStake?: bigint;
   /** Demo/test misbehaviour; absent means honest. */
   faulty?: FaultyMode;
 }
@@ -154,5 +156,11 @@ export function loadConfig(
   if (merged.publicUrl !== undefined) config.publicUrl = String(merged.publicUrl);
   if (merged.workers !== undefined) config.workers = Number(merged.workers);
   if (merged.faulty !== undefined) config.faulty = merged.faulty as FaultyMode;
+  const stake = merged.registerStake ?? env.VERITY_REGISTER_STAKE;
+  if (stake !== undefined) {
+    if (!/^[0-9]+$/.test(String(stake)))
+      throw new ConfigError(`registerStake must be an amount in wei, got ${String(stake)}`);
+    config.registerStake = BigInt(String(stake));
+  }
   return config;
 }

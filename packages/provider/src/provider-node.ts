@@ -8,6 +8,7 @@ import {
   paymentChannelsAbi,
   type ProviderResponse as ResponseMessage,
   signResponse,
+  verityServiceAbi,
 } from "@verity/protocol";
 import { inputHash } from "@verity/vm";
 import pino, { type Logger } from "pino";
@@ -123,6 +124,8 @@ export class ProviderNode {
       health: () => ({ address: this.account.address, responses: this.store.responseCount() }),
     });
     const url = await this.server.listen({ host: this.config.host, port: this.config.port });
+    if (this.config.registerStake !== undefined)
+      await this.registerWhereMissing(this.config.publicUrl ?? url, this.config.registerStake);
     this.logger.info({ url, services: this.config.services }, "provider listening");
     if (this.config.disputePollMs > 0) {
       this.bot = new DisputeBot({
@@ -207,6 +210,36 @@ export class ProviderNode {
     const received = claimed.reduce((sum, log) => sum + log.args.amount, 0n);
     this.logger.info({ channels: pending.length, hash, wei: received.toString() }, "claimed payments");
     return received;
+  }
+
+  /** Registers on every served service where this provider is not registered (or has withdrawn), with `stake`. */
+  private async registerWhereMissing(host: string, stake: bigint): Promise<void> {
+    const wallet = createWalletClient({
+      account: this.account,
+      chain: { id: this.chainId } as Chain,
+      transport: http(this.config.rpcUrl),
+    });
+    for (const service of this.config.services) {
+      const status = await this.client.readContract({
+        address: service,
+        abi: verityServiceAbi,
+        functionName: "statusOf",
+        args: [this.account.address],
+      });
+      // 0 None, 3 Withdrawn: may register; Active/Exiting are registered; Slashed can never register again.
+      if (status !== 0 && status !== 3) continue;
+      const hash = await wallet.writeContract({
+        address: service,
+        abi: verityServiceAbi,
+        functionName: "register",
+        args: [host],
+        value: stake,
+        chain: { id: this.chainId } as Chain,
+      });
+      const receipt = await this.client.waitForTransactionReceipt({ hash });
+      if (receipt.status !== "success") throw new Error(`registering on ${service} reverted (${hash})`);
+      this.logger.info({ service, host, stake: stake.toString() }, "registered as a provider");
+    }
   }
 
   /** verity_info: who this is and what it serves. */

@@ -3,6 +3,7 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { echoServiceAbi, verityServiceAbi } from "@verity/protocol";
+import { ProviderNode } from "@verity/provider";
 import { createWalletClient, decodeFunctionResult, http, parseAbi, toHex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { foundry } from "viem/chains";
@@ -78,4 +79,41 @@ test("a provider answers an on-chain request and is paid", { timeout: 60_000 }, 
   );
 
   assert.equal(node.requests?.answered, 1);
+});
+
+test("a provider configured with registerStake registers itself on start", { timeout: 60_000 }, async () => {
+  const config = await net.providerConfig(16);
+  // A second key that the fixture did not register: the node must do it.
+  const key = DEV_KEYS[17]!;
+  const node = new ProviderNode({
+    ...config,
+    privateKey: key,
+    registerStake: PAID_PRICE * 10n ** 12n,
+    dataDir: `${config.dataDir}-self`,
+  });
+  try {
+    const url = await node.start();
+    for (const service of [net.echo, net.paidEcho]) {
+      assert.equal(
+        await net.client.readContract({
+          address: service,
+          abi: verityServiceAbi,
+          functionName: "statusOf",
+          args: [node.account.address],
+        }),
+        1,
+      );
+      assert.equal(
+        await net.client.readContract({
+          address: service,
+          abi: verityServiceAbi,
+          functionName: "hostOf",
+          args: [node.account.address],
+        }),
+        url,
+      );
+    }
+  } finally {
+    await node.stop();
+  }
 });
