@@ -3,7 +3,8 @@ pragma solidity ^0.8.28;
 
 import {IVerityService} from "../interfaces/IVerityService.sol";
 import {IProgramRegistry} from "../interfaces/IProgramRegistry.sol";
-import {ServiceHashes} from "./ServiceHashes.sol";
+import {ProgramState} from "../vm/ProgramState.sol";
+import {StateCodec} from "../vm/StateCodec.sol";
 
 /// @title VerityService
 /// @notice Base contract of a Verity service. A service's external functions are its IDL: each method selector maps
@@ -551,7 +552,7 @@ abstract contract VerityService is IVerityService {
             selector: selector,
             status: RequestStatus.Pending,
             programHash: programHash,
-            inputHash: ServiceHashes.inputHash(msg.data),
+            inputHash: ProgramState.inputHash(msg.data),
             payment: msg.value,
             provider: address(0),
             resultHash: bytes32(0)
@@ -592,12 +593,12 @@ abstract contract VerityService is IVerityService {
         OnchainRequest storage r = _requests[requestId];
         if (r.status != RequestStatus.Pending) revert RequestNotPending(requestId);
         if (status == 0 || status > MAX_STATUS) revert InvalidResult(status);
-        if (status != ServiceHashes.STATUS_EXITED && (output.length != 0 || exitCode != 0)) {
+        if (status != StateCodec.EXITED && (output.length != 0 || exitCode != 0)) {
             revert InvalidResult(status);
         }
         uint256 maxOutput = _registry.program(r.programHash).maxOutput;
         if (output.length > maxOutput) revert OutputTooLarge(output.length, maxOutput);
-        bytes32 resultHash = ServiceHashes.resultHash(status, exitCode, ServiceHashes.outputHash(output));
+        bytes32 resultHash = ProgramState.resultHash(status, exitCode, ProgramState.outputHash(output));
         address provider = _recover(
             responseDigest(requestId, r.requester, r.selector, r.programHash, r.inputHash, resultHash), signature
         );
@@ -636,17 +637,17 @@ abstract contract VerityService is IVerityService {
 
     /// @notice Output commitment of docs/protocol.md §1.7 over a whole output.
     function outputHashOf(bytes calldata output) external pure returns (bytes32) {
-        return ServiceHashes.outputHash(output);
+        return ProgramState.outputHash(output);
     }
 
     /// @notice Input commitment of docs/protocol.md §1.6 (what a request records as its inputHash).
     function inputHashOf(bytes calldata input) external pure returns (bytes32) {
-        return ServiceHashes.inputHash(input);
+        return ProgramState.inputHash(input);
     }
 
     /// @notice Result hash of docs/protocol.md §1.8 that a response for (status, exitCode, output) signs.
     function resultHashOf(uint8 status, uint32 exitCode, bytes calldata output) external pure returns (bytes32) {
-        return ServiceHashes.resultHash(status, exitCode, ServiceHashes.outputHash(output));
+        return ProgramState.resultHash(status, exitCode, ProgramState.outputHash(output));
     }
 
     // ------------------------------------------------------------------ internals

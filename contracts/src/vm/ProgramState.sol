@@ -89,6 +89,27 @@ library ProgramState {
         return keccak256(abi.encodePacked(chain, tail, length));
     }
 
+    /// @notice Output commitment of a whole output (§1.7): the hash chain over its complete 32-byte blocks, the
+    ///         zero-padded incomplete block and the length, as the VM builds it incrementally.
+    function outputHash(bytes memory output) internal pure returns (bytes32) {
+        uint256 len = output.length;
+        uint256 full = len >> 5;
+        bytes32 chain;
+        bytes32 block_;
+        for (uint256 i; i < full; ++i) {
+            assembly ("memory-safe") {
+                block_ := mload(add(add(output, 32), shl(5, i)))
+            }
+            chain = keccak256(abi.encodePacked(chain, block_));
+        }
+        bytes32 tail;
+        for (uint256 i = full << 5; i < len; ++i) {
+            tail |= bytes32(output[i]) >> (8 * (i & 31));
+        }
+        // forge-lint: disable-next-line(unsafe-typecast) outputs are bounded by a u32 maxOutput (§1.7 encodes u32)
+        return outputHash(chain, tail, uint32(len));
+    }
+
     /// @notice Result hash `keccak(u8(status) || u32(exitCode) || outputHash)` (§1.8); `exitCode` and `outHash`
     ///         are taken as zero unless the status is Exited.
     function resultHash(uint8 status, uint32 exitCode, bytes32 outHash) internal pure returns (bytes32) {
