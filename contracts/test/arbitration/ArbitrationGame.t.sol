@@ -302,7 +302,7 @@ contract ArbitrationGameTest is ArbitrationBase {
     /// Every step witness the TypeScript VM wrote (one per instruction class and syscall, test/fixtures/step):
     /// dissection reaches the disputed instruction and the real RiscVStep decides for the honest side.
     function test_realStepWitnessesFromTheTypeScriptVm() public {
-        string memory json = vm.readFile(string.concat(vm.projectRoot(), "/test/fixtures/step/witnesses.json"));
+        string memory json = vm.readFile("test/fixtures/step/witnesses.json");
         uint256 count = vm.parseJsonUint(json, ".count");
         assertTrue(count > 0, "fixtures present");
         uint256 worst;

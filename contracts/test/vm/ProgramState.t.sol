@@ -17,7 +17,7 @@ contract ProgramStateTest is Test {
     string internal json;
 
     function setUp() public {
-        json = vm.readFile(string.concat(vm.projectRoot(), "/test/fixtures/step/commitments.json"));
+        json = vm.readFile("test/fixtures/step/commitments.json");
     }
 
     function test_chunkRootAndInputHash() public view {

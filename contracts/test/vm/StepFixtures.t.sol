@@ -14,7 +14,7 @@ contract StepFixturesTest is Test {
 
     function setUp() public {
         stepper = new RiscVStep();
-        json = vm.readFile(string.concat(vm.projectRoot(), "/test/fixtures/step/witnesses.json"));
+        json = vm.readFile("test/fixtures/step/witnesses.json");
     }
 
     function test_replaysTypeScriptWitnesses() public {
