@@ -120,13 +120,15 @@ export class DisagreementError extends VerityClientError {
   }
 }
 
-/** Helios was asked for but `@a16z/helios` is not installed. */
+/** Helios was asked for but cannot run here: the package is not installed, or this is not a browser. */
 export class HeliosUnavailableError extends VerityClientError {
   override name = "HeliosUnavailableError";
-  constructor(cause: string) {
+  constructor(cause: string, kind: "not-installed" | "not-a-browser" = "not-installed") {
     super(
       "HeliosUnavailable",
-      `the Helios header source needs the optional package @a16z/helios, which could not be loaded (${cause}): install it with \`npm install @a16z/helios\`, or use a pinned block hash`,
+      kind === "not-a-browser"
+        ? `the Helios header source runs only in a browser or web worker (${cause}); in Node, trust a pinned block hash ({ blockHash }) obtained out of band`
+        : `the Helios header source needs the optional package @a16z/helios, which could not be loaded (${cause}): install it with \`npm install @a16z/helios\`, or use a pinned block hash`,
     );
   }
 }

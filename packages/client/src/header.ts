@@ -170,11 +170,21 @@ export interface HeliosConfig {
 
 /**
  * Trusts headers verified by a Helios light client (`@a16z/helios`, optional, not bundled): mainnet, sepolia,
- * holesky. Throws HeliosUnavailableError when the package is not installed.
+ * holesky; browsers and web workers only. Throws HeliosUnavailableError when the package is not installed or the
+ * environment is not a browser.
  */
 export function heliosHeader(config: HeliosConfig): HeaderSource {
   let provider: Promise<Eip1193> | undefined;
   const load = async (): Promise<Eip1193> => {
+    // @a16z/helios 0.11's wasm timer looks for a Window or WorkerGlobalScope; elsewhere (Node) it panics with an
+    // uncaught error that ends the process, so refuse before loading it.
+    const scope = globalThis as { Window?: unknown; WorkerGlobalScope?: unknown };
+    if (scope.Window === undefined && scope.WorkerGlobalScope === undefined) {
+      throw new HeliosUnavailableError(
+        "no Window or WorkerGlobalScope in this JavaScript environment",
+        "not-a-browser",
+      );
+    }
     // A variable specifier keeps bundlers and tsc from requiring the optional package.
     const specifier = "@a16z/helios";
     let mod: { createHeliosProvider?: (c: HeliosConfig, kind: string) => Promise<Eip1193> | Eip1193 };

@@ -69,12 +69,13 @@ describe("headers and proofs", () => {
     await assert.rejects(verifyStorageProof(keccak256("0x01"), toHex(1n, { size: 32 }), ["0x1234"]), /does not hash/);
   });
 
-  test("Helios, when not installed, fails with a clear instruction", async () => {
+  test("Helios outside a browser is refused before it is loaded, with what to use instead", async () => {
     const rpc = createPublicClient({ transport: http("http://127.0.0.1:9") });
     const error = await heliosHeader({ executionRpc: "http://127.0.0.1:9" })
       .trustedHeader(rpc)
       .catch((e: unknown) => e);
     assert.ok(error instanceof HeliosUnavailableError, String(error));
-    assert.match(error.message, /npm install @a16z\/helios/);
+    assert.match(error.message, /only in a browser or web worker/);
+    assert.match(error.message, /pinned block hash/);
   });
 });

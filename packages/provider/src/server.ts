@@ -2,6 +2,7 @@
 import Fastify from "fastify";
 import type { Logger } from "pino";
 import { type Hex, isHex } from "viem";
+import { answerCrossOrigin } from "./cors.js";
 import type { ProviderMetrics } from "./metrics.js";
 import { ProviderRpcError, RpcErrorCode } from "./rpc-errors.js";
 
@@ -53,6 +54,7 @@ export function createServer(deps: ServerDeps) {
     bodyLimit: deps.bodyLimit ?? 2 * 1024 * 1024,
     disableRequestLogging: true,
   });
+  app.addHook("onRequest", answerCrossOrigin);
   const handlers = new Map<string, (params: unknown) => Promise<unknown>>([
     ["verity_call", (p) => deps.handlers.verity_call(p)],
     ["verity_info", (p) => deps.handlers.verity_info(p)],
