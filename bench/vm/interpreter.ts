@@ -1,5 +1,6 @@
 // Benchmarks of the proving VM, every ratio against a baseline measured in the same run:
-//  1. programs/bench/loop at >= 10^8 steps under our interpreter (Machine.run), qemu-riscv32 and the native wasm image
+//  1. programs/bench/loop at >= 10^8 steps under Machine.run with the block compiler (the default) and with the plain
+//     interpreter (blockCompiler: false; both must end in the same state), qemu-riscv32 and the native wasm image
 //     (runNative): MIPS and the per-step time ratios VM/qemu and VM/native (the two fast engines must reproduce the
 //     VM's output, then are timed on 10x the rounds so that their runs last long enough to time); the same for
 //     programs/examples/keccak;
@@ -45,17 +46,25 @@ class BenchCheckError extends Error {
   override name = "BenchCheckError";
 }
 
-function machine(p: BuiltProgram, input: Uint8Array): Machine {
-  return Machine.fromElf(p.elf, { input, maxSteps: p.maxSteps, memLimit: p.memLimit, maxOutput: p.maxOutput });
+function machine(p: BuiltProgram, input: Uint8Array, blockCompiler = true): Machine {
+  const { maxSteps, memLimit, maxOutput } = p;
+  return Machine.fromElf(p.elf, { input, maxSteps, memLimit, maxOutput, blockCompiler });
 }
 
-/** Runs `p` on our interpreter; throws unless it exits with code 0. */
-function runVm(p: BuiltProgram, input: Uint8Array): { ms: number; steps: number; output: Uint8Array } {
-  const m = machine(p, input);
+interface VmRun {
+  readonly ms: number;
+  readonly steps: number;
+  readonly output: Uint8Array;
+  readonly stateHash: Uint8Array;
+}
+
+/** Runs `p` on our VM (compiled blocks unless `blockCompiler` is false); throws unless it exits with code 0. */
+function runVm(p: BuiltProgram, input: Uint8Array, blockCompiler = true): VmRun {
+  const m = machine(p, input, blockCompiler);
   const { ms } = timed(() => m.run());
   if (m.status !== Status.Exited || m.exitCode !== 0)
     throw new BenchCheckError(`${p.name}: VM halted with ${statusName(m.status)} ${m.exitCode}, expected Exited 0`);
-  return { ms, steps: m.stepCount, output: m.outputData() };
+  return { ms, steps: m.stepCount, output: m.outputData(), stateHash: m.stateHash() };
 }
 
 /** Runs `p` under qemu-riscv32 (wall time including process start) and returns the time and its output. */
@@ -104,10 +113,23 @@ interface Scaled {
  */
 function compare(label: string, p: BuiltProgram, input: Uint8Array, scaled?: Scaled): void {
   const vm = runVm(p, input);
+  const plain = runVm(p, input, false);
+  if (plain.steps !== vm.steps || !bytesEqual(plain.stateHash, vm.stateHash))
+    throw new BenchCheckError(`${p.name}: compiled and interpreted runs end in different states`);
+  // A second compiled run in the same process: its block functions come from the shared cache, already optimized.
+  const warm = runVm(p, input);
   const perStepVm = vm.ms / vm.steps;
-  console.log(`${label}: ${int(vm.steps)} VM steps`);
+  const perStepWarm = warm.ms / warm.steps;
+  const perStepPlain = plain.ms / plain.steps;
+  console.log(`${label}: ${int(vm.steps)} VM steps (compiled and interpreted runs end in the same state hash)`);
   console.log(
-    `  interpreter (Machine.run)   ${f(vm.ms, 0).padStart(7)} ms  ${f(vm.steps / vm.ms / 1000).padStart(7)} MIPS`,
+    `  compiled blocks (Machine.run)     ${f(vm.ms, 0).padStart(7)} ms  ${f(vm.steps / vm.ms / 1000).padStart(7)} MIPS   ${f(perStepPlain / perStepVm, 1)}x the interpreter`,
+  );
+  console.log(
+    `  compiled, again (warm code cache)  ${f(warm.ms, 0).padStart(6)} ms  ${f(warm.steps / warm.ms / 1000).padStart(7)} MIPS   ${f(perStepPlain / perStepWarm, 1)}x the interpreter`,
+  );
+  console.log(
+    `  interpreter (blockCompiler: false) ${f(plain.ms, 0).padStart(6)} ms  ${f(plain.steps / plain.ms / 1000).padStart(7)} MIPS`,
   );
   const timedInput = scaled?.input ?? input;
   const timedSteps = scaled?.steps ?? vm.steps;
@@ -119,11 +141,11 @@ function compare(label: string, p: BuiltProgram, input: Uint8Array, scaled?: Sca
     const raw = runQemu(p, timedInput, w.output, 2);
     const q = Math.max(raw - qemuStartup, 1);
     console.log(
-      `  qemu-riscv32 (net of start) ${f(q, 0).padStart(7)} ms  ${f(timedSteps / q / 1000).padStart(7)} MIPS   VM/qemu time per step ${f(perStepVm / (q / timedSteps), 1)} (${int(timedSteps)} steps; raw ${f(raw, 0)} ms)`,
+      `  qemu-riscv32 (net of start)       ${f(q, 0).padStart(7)} ms  ${f(timedSteps / q / 1000).padStart(7)} MIPS   time per step: compiled/qemu ${f(perStepVm / (q / timedSteps), 1)} (warm ${f(perStepWarm / (q / timedSteps), 1)}), interpreter/qemu ${f(perStepPlain / (q / timedSteps), 1)} (${int(timedSteps)} steps; raw ${f(raw, 0)} ms)`,
     );
   } else console.log("  qemu-riscv32: not installed, skipped");
   console.log(
-    `  native wasm (runNative)     ${f(w.ms, 0).padStart(7)} ms  ${f(timedSteps / w.ms / 1000).padStart(7)} MIPS   VM/native time per step ${f(perStepVm / (w.ms / timedSteps), 1)} (${int(timedSteps)} steps)`,
+    `  native wasm (runNative)           ${f(w.ms, 0).padStart(7)} ms  ${f(timedSteps / w.ms / 1000).padStart(7)} MIPS   time per step: compiled/native ${f(perStepVm / (w.ms / timedSteps), 1)} (warm ${f(perStepWarm / (w.ms / timedSteps), 1)}), interpreter/native ${f(perStepPlain / (w.ms / timedSteps), 1)} (${int(timedSteps)} steps)`,
   );
 }
 

@@ -1,7 +1,17 @@
 // The RV32IM interpreter. `step()` is the reference implementation of one step (§1.2 check order, §1.5 syscalls),
 // written plainly; it also reports every touched leaf/chunk to an optional tracer, which is how step witnesses are
 // built. `run()` is the fast path: it executes ordinary instructions from per-page decode caches with inline memory
-// access and hands every instruction that halts or is a syscall to `step()`, so both share one semantics.
+// access and hands every instruction that halts or is a syscall to `step()`, so both share one semantics. Hot basic
+// blocks run as compiled JS functions (block-compiler.ts) when the block compiler is on (the default).
+import {
+  Block,
+  BlockContext,
+  compileBlock,
+  MAX_BLOCK_BUDGET,
+  STEP_BLOCK,
+  scanBlock,
+  wordIndex,
+} from "./block-compiler.js";
 import { toHex } from "./bytes.js";
 import { chunkRoot, OutputCommitment, outputHashOf } from "./commitments.js";
 import { alu, branchTaken, decode, div, divu, mulh, mulhsu, mulhu, Op, rem, remu } from "./decode.js";
@@ -29,6 +39,10 @@ export interface MachineOptions {
   readonly maxOutput: number;
   /** Blob source for `oracle_read`. Without it, reading a valid key throws `OracleError`. */
   readonly oracle?: OracleResolver;
+  /** Run hot basic blocks as compiled JS functions in `run()` (default true; false: interpreter only). */
+  readonly blockCompiler?: boolean;
+  /** Executions of a block by the interpreter before it is compiled (default 16; 0 compiles on first sight). */
+  readonly compileThreshold?: number;
 }
 
 /** Observer of the state a step reads, called before the access (so memory is still the pre-state). */
@@ -55,8 +69,16 @@ const MAX_SAFE_STEPS = 2 ** 53;
 
 function newDecodedPage(): DecodedPage {
   const n = PAGE_SIZE >>> 2;
-  return { fields: new Int32Array(n), imm: new Int32Array(n) };
+  return {
+    fields: new Int32Array(n),
+    imm: new Int32Array(n),
+    blocks: new Array<Block | undefined>(n).fill(undefined),
+    covered: new Uint8Array(n),
+  };
 }
+
+const NO_BLOCKS: (Block | undefined)[] = [];
+const DEFAULT_COMPILE_THRESHOLD = 16;
 
 const EMPTY_DECODED = newDecodedPage();
 
@@ -82,6 +104,9 @@ export class Machine {
   private outputBuf = new Uint8Array(256);
   private readonly blobs = new Map<string, Uint8Array>();
   private readonly stepLimit: number;
+  /** Block compiler state; undefined when it is off. */
+  private blockCtx: BlockContext | undefined;
+  private readonly compileThreshold: number;
 
   /** Loads an ELF (bytes or an already validated image) into a fresh machine. */
   static fromElf(elf: Uint8Array | LoadedElf, opts: MachineOptions): Machine {
@@ -104,6 +129,14 @@ export class Machine {
     this.input = opts.input ?? new Uint8Array(0);
     this.inputRoot = chunkRoot(this.input);
     this.oracle = opts.oracle;
+    this.blockCtx = opts.blockCompiler === false ? undefined : new BlockContext(this.regs, this.memory, this.memLimit);
+    this.compileThreshold = opts.compileThreshold ?? DEFAULT_COMPILE_THRESHOLD;
+    if (!(this.compileThreshold >= 0)) throw new RangeError("compileThreshold must be >= 0");
+  }
+
+  /** Whether `run()` uses the block compiler. */
+  get blockCompiler(): boolean {
+    return this.blockCtx !== undefined;
   }
 
   /** The state of §1.3 (computes the memory root). */
@@ -374,7 +407,8 @@ export class Machine {
         break;
       }
       const before = this.stepCount;
-      const ok = this.fastRun(Math.min(before + remaining, this.stepLimit, nextProgress));
+      const end = Math.min(before + remaining, this.stepLimit, nextProgress);
+      const ok = this.blockCtx !== undefined ? this.blockRun(end, this.blockCtx) : this.fastRun(end);
       remaining -= this.stepCount - before;
       if (!ok && remaining > 0) {
         this.step();
@@ -386,6 +420,84 @@ export class Machine {
       }
     }
     return this.status;
+  }
+
+  /**
+   * Like `fastRun`, but runs compiled blocks: a block runs only when at least its length remains before `end`, and
+   * blocks seen fewer than `compileThreshold` times, or cut by `end`, run on `fastRun`. Returns false when the next
+   * instruction needs `step()`. The loop holds only the hot path (rare cases are methods), so that V8 keeps it
+   * optimized.
+   */
+  private blockRun(end: number, c: BlockContext): boolean {
+    const lastPc = this.memLimit - 4;
+    let pc = this.pc;
+    let steps = this.stepCount;
+    let curPage = -1;
+    let blocks = NO_BLOCKS;
+    if ((pc & 3) !== 0) return false;
+    while (steps < end) {
+      if (pc > lastPc) break;
+      const pi = pc >>> PAGE_SHIFT;
+      if (pi !== curPage) {
+        blocks = this.memory.decodedPage(pi, newDecodedPage).blocks;
+        curPage = pi;
+      }
+      const b = blocks[wordIndex(pc)] ?? this.findBlock(pc);
+      const left = end - steps;
+      const fn = b.fn;
+      if (fn !== undefined && left >= b.len) {
+        steps += fn(c, Math.min(left, MAX_BLOCK_BUDGET));
+        pc = c.pc;
+        if (c.trap !== 0) {
+          c.trap = 0;
+          break;
+        }
+        continue;
+      }
+      this.pc = pc;
+      this.stepCount = steps;
+      if (!this.coldBlock(b, end)) return false;
+      pc = this.pc;
+      steps = this.stepCount;
+    }
+    this.pc = pc;
+    this.stepCount = steps;
+    return steps >= end;
+  }
+
+  /** Scans the block at `pc` (4-aligned, in memLimit) into its page's block table and returns it. */
+  private findBlock(pc: number): Block {
+    const dp = this.memory.decodedPage(pc >>> PAGE_SHIFT, newDecodedPage);
+    const insns = scanBlock(this.memory, pc, this.memLimit);
+    const b = insns.length === 0 ? STEP_BLOCK : new Block(insns.length, insns);
+    const wi = wordIndex(pc);
+    dp.blocks[wi] = b;
+    dp.covered.fill(1, wi, wi + Math.max(1, insns.length));
+    return b;
+  }
+
+  /**
+   * The block `b` at `this.pc` is not compiled or longer than the budget left: compiles it once hot enough (it runs
+   * at the next dispatch), else interprets it, or up to `end` if that comes first. Returns false when the next
+   * instruction needs `step()`.
+   */
+  private coldBlock(b: Block, end: number): boolean {
+    const len = b.len;
+    if (len === 0) return false;
+    const left = end - this.stepCount;
+    const insns = b.insns;
+    if (left >= len && b.fn === undefined && b.hits >= this.compileThreshold && insns !== undefined) {
+      b.insns = undefined;
+      try {
+        b.fn = compileBlock(this.pc, insns);
+        return true;
+      } catch {
+        // Code generation refused (e.g. a content security policy forbids `new Function`): interpret from now on.
+        this.blockCtx = undefined;
+      }
+    }
+    b.hits++;
+    return this.fastRun(left < len ? end : this.stepCount + len);
   }
 
   /** Executes ordinary instructions until `end` steps; returns false when the next instruction needs `step()`. */

@@ -6,6 +6,7 @@
 // Map per height holding only subtrees that are not all zero. Stores only mark pages (or, on the reference path,
 // leaves) dirty; `root()` rehashes what changed and the paths above. Each hashed page keeps its 127 inner nodes so
 // proofs and single-leaf updates are cheap. Pages may be shared copy-on-write with snapshots (see checkpoint.ts).
+import type { Block } from "./block-compiler.js";
 import { hash64Into, hashPair, ZERO_HASHES } from "./hash.js";
 
 /** Depth of the memory tree: 2^27 leaves of 32 bytes cover the 32-bit address space. */
@@ -23,11 +24,15 @@ export const FAST_STORE = 1;
 
 /**
  * Cached decoded instructions of one code page, filled by the interpreter: `fields[i]` packs
- * `op | rd << 8 | rs1 << 16 | rs2 << 24` (0 = not decoded yet), `imm[i]` the immediate.
+ * `op | rd << 8 | rs1 << 16 | rs2 << 24` (0 = not decoded yet), `imm[i]` the immediate. `blocks[i]` is the block
+ * (see block-compiler.ts) starting at word i, `covered[i]` is 1 when word i belongs to any of them; both are filled
+ * by the block dispatcher and cleared entirely when a store hits a covered word.
  */
 export interface DecodedPage {
   readonly fields: Int32Array;
   readonly imm: Int32Array;
+  readonly blocks: (Block | undefined)[];
+  readonly covered: Uint8Array;
 }
 
 /** What a snapshot of memory holds (pages are shared copy-on-write). */
@@ -66,6 +71,8 @@ export class Memory {
   private levels: Map<number, Uint8Array>[] = [];
   /** Whether `levels` is shared with a snapshot (then copied before the next change). */
   private levelsShared = false;
+  /** Incremented whenever a store drops compiled blocks (a running block checks it after its slow-path stores). */
+  codeEpoch = 0;
 
   constructor() {
     for (let h = 0; h <= MEMORY_DEPTH; h++) this.levels.push(new Map());
@@ -147,7 +154,15 @@ export class Memory {
       this.dirtyList.push(pi);
     }
     const dec = this.slotDecoded[slot];
-    if (dec !== undefined) dec.fields[wi] = 0;
+    if (dec !== undefined) {
+      dec.fields[wi] = 0;
+      // Code changed under a block: drop every block of the page (they are cheap to find again).
+      if (dec.covered[wi] !== 0) {
+        dec.covered.fill(0);
+        dec.blocks.fill(undefined);
+        this.codeEpoch++;
+      }
+    }
     return slot;
   }
 

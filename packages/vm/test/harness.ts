@@ -14,11 +14,25 @@ export interface Checked {
   steps: number;
 }
 
-/** Runs `elf` fast and step-by-step with witness verification; asserts equality; returns both machines. */
+/** `run()` configurations compared with the reference: interpreter only, and blocks compiled on first sight. */
+export const RUN_MODES: readonly { readonly name: string; readonly opts: Partial<MachineOptions> }[] = [
+  { name: "interpreter", opts: { blockCompiler: false } },
+  { name: "compiled", opts: { blockCompiler: true, compileThreshold: 0 } },
+];
+
+/**
+ * Runs `elf` with `run()` (default options, interpreter only, eagerly compiled blocks) and step-by-step with witness
+ * verification; asserts that all agree (state hash, step count, output); returns the default-run and stepped machines.
+ */
 export function runChecked(elf: Uint8Array, opts: Partial<MachineOptions> = {}, maxTransitions = 100_000): Checked {
   const o = { ...DEFAULT_OPTS, ...opts };
   const fast = Machine.fromElf(elf, o);
   fast.run(maxTransitions);
+  const others = RUN_MODES.map((mode) => {
+    const m = Machine.fromElf(elf, { ...o, ...mode.opts });
+    m.run(maxTransitions);
+    return { name: mode.name, m };
+  });
   const slow = Machine.fromElf(elf, o);
   let steps = 0;
   while (slow.status === 0 && steps < maxTransitions) {
@@ -32,6 +46,11 @@ export function runChecked(elf: Uint8Array, opts: Partial<MachineOptions> = {}, 
   assert.equal(w.proof.length, 0);
   assert.equal(toHex(verifyStep(w.preState, w.proof)), toHex(w.postHash));
   assert.equal(toHex(fast.stateHash()), toHex(slow.stateHash()), "fast run and step-by-step run disagree");
+  for (const { name, m } of others) {
+    assert.equal(m.stepCount, slow.stepCount, `${name} run: step count`);
+    assert.equal(toHex(m.stateHash()), toHex(slow.stateHash()), `${name} run and step-by-step run disagree`);
+    assert.equal(toHex(m.outputData()), toHex(slow.outputData()), `${name} run: output`);
+  }
   return { fast, slow, steps };
 }
 
