@@ -28,7 +28,8 @@ export class PoolOverloadedError extends Error {
 }
 
 interface Pending {
-  job: ExecuteJob;
+  job: Omit<ExecuteJob, "images">;
+  images: { elf: Uint8Array; wasm: Uint8Array };
   resolve: (r: ExecutionResult) => void;
   reject: (e: Error) => void;
 }
@@ -36,6 +37,8 @@ interface Pending {
 interface Slot {
   worker: Worker;
   busy?: { pending: Pending; timer: NodeJS.Timeout };
+  /** Programs this worker already holds (compiled); a replaced worker starts empty. */
+  holds: Set<string>;
 }
 
 // Under tsx (tests, development) the sources run directly and the worker needs the same loader; built, the .js runs.
@@ -59,7 +62,7 @@ export class ExecutorPool {
     this.timeoutMs = options.timeoutMs ?? 30_000;
     this.maxHeapMb = options.maxHeapMb ?? 256;
     this.maxQueue = options.maxQueue ?? 1024;
-    for (let i = 0; i < this.size; i++) this.slots.push({ worker: this.spawn() });
+    for (let i = 0; i < this.size; i++) this.slots.push({ worker: this.spawn(), holds: new Set() });
   }
 
   /** Number of calls waiting for a worker. */
@@ -79,8 +82,8 @@ export class ExecutorPool {
       return Promise.reject(new PoolOverloadedError(`all ${this.size} workers busy and ${this.maxQueue} calls queued`));
     }
     return new Promise((resolve, reject) => {
-      const job: ExecuteJob = { id: this.nextId++, programHash, elf: images.elf, wasm: images.wasm, input, limits };
-      this.queue.push({ job, resolve, reject });
+      const job = { id: this.nextId++, programHash, input, limits };
+      this.queue.push({ job, images, resolve, reject });
       this.dispatch();
     });
   }
@@ -113,7 +116,11 @@ export class ExecutorPool {
       clearTimeout(timer);
       slot.busy = undefined;
       if (msg.ok && msg.result !== undefined) pending.resolve(msg.result);
-      else pending.reject(new Error(msg.error ?? "execution failed"));
+      else {
+        // The worker may have failed before keeping the program (a bad image): send it again next time.
+        slot.holds.delete(pending.job.programHash);
+        pending.reject(new Error(msg.error ?? "execution failed"));
+      }
       this.dispatch();
     });
     worker.on("error", (error) => this.replace(worker, error));
@@ -135,6 +142,7 @@ export class ExecutorPool {
     void worker.terminate();
     if (!this.closed) {
       slot.worker = this.spawn();
+      slot.holds = new Set();
       this.dispatch();
     }
   }
@@ -148,7 +156,10 @@ export class ExecutorPool {
         this.replace(slot.worker, new ExecutionTimeoutError(`the program ran longer than ${this.timeoutMs} ms`));
       }, this.timeoutMs);
       slot.busy = { pending, timer };
-      slot.worker.postMessage(pending.job);
+      const { programHash } = pending.job;
+      const job: ExecuteJob = slot.holds.has(programHash) ? pending.job : { ...pending.job, images: pending.images };
+      slot.holds.add(programHash);
+      slot.worker.postMessage(job);
     }
   }
 }

@@ -3,11 +3,10 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import {
+  type OffchainCall,
   OffchainCallError,
-  parseOffchainCall,
   paymentChannelsAbi,
   type ProviderResponse as ResponseMessage,
-  signResponse,
   verityServiceAbi,
 } from "@verity/protocol";
 import { inputHash } from "@verity/vm";
@@ -26,10 +25,12 @@ import {
   parseEventLogs,
 } from "viem";
 import { type LocalAccount, privateKeyToAccount } from "viem/accounts";
+import { CallDecoder } from "./call-decoder.js";
 import type { FaultyMode, ProviderConfig } from "./config.js";
 import { DisputeBot, type DisputeBotDeps } from "./dispute-bot.js";
 import { corruptOutput, type ExecutionResult, executeCorrupted } from "./execute.js";
 import { ExecutionTimeoutError, ExecutorPool, PoolOverloadedError } from "./executor-pool.js";
+import { nativeSecp256k1, nativeSecp256k1Error } from "./fast-crypto.js";
 import { ProviderMetrics } from "./metrics.js";
 import { VoucherChecker } from "./payments.js";
 import { PollLoop } from "./poll-loop.js";
@@ -66,6 +67,7 @@ export class ProviderNode {
   private readonly pool: ExecutorPool;
   private readonly vouchers: VoucherChecker;
   private readonly inflight = new Map<string, Promise<CallAnswer>>();
+  private readonly decoder = new CallDecoder();
   private server: ReturnType<typeof createServer> | undefined;
   private chainId = 0;
   private stopped = false;
@@ -98,6 +100,12 @@ export class ProviderNode {
       config.paymentChannels,
       () => this.chainId,
     );
+    if (!nativeSecp256k1) {
+      this.logger.warn(
+        { reason: nativeSecp256k1Error },
+        "the native secp256k1 addon did not load: signing and sender recovery run in JavaScript, ~40x slower per call",
+      );
+    }
     if (config.faulty !== undefined) {
       this.logger.warn(
         { faulty: config.faulty },
@@ -109,6 +117,8 @@ export class ProviderNode {
   /** Reads the chain, then listens; resolves with the bound URL. */
   async start(): Promise<string> {
     this.chainId = await this.client.getChainId();
+    // The store signs each response just before committing it (on its writer thread, or here for a lone call).
+    this.store.setSigner(this.config.privateKey, { chainId: this.chainId, arbitration: this.config.arbitration });
     await this.catalog.refresh();
     this.server = createServer({
       handlers: {
@@ -181,7 +191,7 @@ export class ProviderNode {
     await this.requestLoop?.stop();
     await this.server?.close();
     await this.pool.close();
-    this.store.close();
+    await this.store.close();
   }
 
   /** Claims every stored voucher not yet paid, for all channels in one transaction; returns the wei received. */
@@ -296,9 +306,9 @@ export class ProviderNode {
     if ((tx.length - 2) / 2 > this.config.maxBodyBytes) {
       throw new ProviderRpcError(RpcErrorCode.InputTooLarge, "the transaction is larger than this provider accepts");
     }
-    let call: Awaited<ReturnType<typeof parseOffchainCall>>;
+    let call: OffchainCall;
     try {
-      call = await parseOffchainCall(tx as Hex);
+      call = this.decoder.decode(tx as Hex);
     } catch (error) {
       if (error instanceof OffchainCallError)
         throw new ProviderRpcError(RpcErrorCode.MalformedTransaction, error.message, { reason: error.code });
@@ -315,7 +325,7 @@ export class ProviderNode {
     return work;
   }
 
-  private async execute(call: Awaited<ReturnType<typeof parseOffchainCall>>, rawVoucher: unknown): Promise<CallAnswer> {
+  private async execute(call: OffchainCall, rawVoucher: unknown): Promise<CallAnswer> {
     const service = this.catalog.get(call.service);
     if (service === undefined) {
       throw new ProviderRpcError(
@@ -365,51 +375,41 @@ export class ProviderNode {
     }
     this.metrics.executions.inc({ engine: result.engine, status: String(result.status) });
 
-    const response: ResponseMessage = {
-      service: service.address,
+    const request = {
       requestHash: call.requestHash,
+      service: service.address,
       requester: call.requester,
       selector: call.selector,
       programHash: method.programHash,
       inputHash: bytesToHex(inputHash(input)),
-      resultHash: bytesToHex(result.resultHash),
+      rawTx: call.serialized,
+      receivedAt: Date.now(),
     };
-    const { signature } = await signResponse(
-      this.account,
-      { chainId: this.chainId, arbitration: this.config.arbitration },
-      response,
-    );
-    const storedResponse: StoredResponse = {
+    const unsigned = {
       requestHash: call.requestHash,
-      resultHash: response.resultHash,
+      resultHash: bytesToHex(result.resultHash),
       status: result.status,
       exitCode: result.exitCode,
       output: bytesToHex(result.output),
       outputHash: bytesToHex(result.outputHash),
-      signature,
       signedAt: Date.now(),
     };
-    // Durable before the answer leaves: a dispute or fee claim can rely on everything we ever signed.
-    this.store.saveCall(
-      {
-        requestHash: call.requestHash,
-        service: service.address,
-        requester: call.requester,
-        selector: call.selector,
-        programHash: method.programHash,
-        inputHash: response.inputHash,
-        rawTx: call.serialized,
-        receivedAt: Date.now(),
-      },
-      storedResponse,
+    // The store signs the response (EIP-712, this provider's key) and commits it; the signature comes back only
+    // once durable: a dispute or fee claim can rely on everything we ever signed.
+    const signature = await this.store.signAndSaveCall(
+      request,
+      unsigned,
       voucher === undefined ? undefined : { ...voucher, payer: call.requester, requestHash: call.requestHash },
+      // This call is in `inflight`: alone when it is the only one.
+      { alone: this.inflight.size <= 1 },
     );
+    const storedResponse: StoredResponse = { ...unsigned, signature };
     return this.answerOf(
       service.address,
       call.requester,
       call.selector,
       method.programHash,
-      response.inputHash,
+      request.inputHash,
       storedResponse,
     );
   }
