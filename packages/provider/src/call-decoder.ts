@@ -98,22 +98,16 @@ export function decodeCanonical(b: Uint8Array): CanonicalCall | undefined {
     if (width !== undefined && (item.length > width || (item.length > 0 && item[0] === 0))) return undefined;
     fields.push(item);
   }
-  const [chainId, nonce, tip, feeCap, , to, value, data, , v, r, s] = fields as [
-    Uint8Array,
-    Uint8Array,
-    Uint8Array,
-    Uint8Array,
-    Uint8Array,
-    Uint8Array,
-    Uint8Array,
-    Uint8Array,
-    Uint8Array,
-    Uint8Array,
-    Uint8Array,
-    Uint8Array,
-  ];
+  // EIP-1559 field order: chainId, nonce, tip, fee cap, gas, to, value, data, access list, yParity, r, s.
+  const field = (index: number): Uint8Array => fields[index] as Uint8Array;
+  const chainId = field(0);
+  const to = field(5);
+  const data = field(7);
+  const v = field(9);
+  const r = field(10);
+  const s = field(11);
   if (chainId.length === 0 || to.length !== 20 || data.length < 4) return undefined;
-  if (uint(tip) > uint(feeCap)) return undefined;
+  if (uint(field(2)) > uint(field(3))) return undefined; // tip above fee cap
   const yParity = v.length === 0 ? 0 : v.length === 1 && v[0] === 1 ? 1 : -1;
   if (yParity < 0 || r.length > 32 || s.length > 32) return undefined;
   const rs = new Uint8Array(64);
@@ -123,7 +117,16 @@ export function decodeCanonical(b: Uint8Array): CanonicalCall | undefined {
   const payload = new Uint8Array(1 + unsigned.length);
   payload[0] = 0x02;
   payload.set(unsigned, 1);
-  return { chainId: smallUint(chainId), nonce: smallUint(nonce), value: uint(value), to, data, yParity, rs, payload };
+  return {
+    chainId: smallUint(chainId),
+    nonce: smallUint(field(1)),
+    value: uint(field(6)),
+    to,
+    data,
+    yParity,
+    rs,
+    payload,
+  };
 }
 
 /** The signing payload of a call `decodeCanonical` accepts (undefined for the others). */
