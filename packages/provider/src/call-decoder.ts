@@ -1,24 +1,12 @@
 // parseOffchainCall of @verity/protocol, faster: the same checks, fields and error codes, but the call is decoded by
 // @ethereumjs/rlp straight from the received bytes, the signing payload is re-encoded from its first nine fields (no
 // viem parse and re-serialization), and the sender is recovered by libsecp256k1 (fast-crypto.ts) instead of noble.
-// Equal to parseOffchainCall on every transaction (test/call-decoder.test.ts); non-canonical encodings take viem's
-// re-serializing path.
+// Equal to parseOffchainCall on every transaction (test/call-decoder.test.ts); anything off the one common shape
+// (non-canonical RLP, an access list, wide integers, malformed input) is handed to parseOffchainCall itself.
 import { type NestedUint8Array, RLP } from "@ethereumjs/rlp";
-import { type OffchainCall, OffchainCallError } from "@verity/protocol";
+import { type OffchainCall, OffchainCallError, parseOffchainCall } from "@verity/protocol";
 import { keccak } from "@verity/vm";
-import {
-  type Address,
-  bytesToHex,
-  getAddress,
-  type Hex,
-  hexToBytes,
-  isHex,
-  parseTransaction,
-  serializeTransaction,
-  size,
-  slice,
-  type TransactionSerializableEIP1559,
-} from "viem";
+import { type Address, getAddress, type Hex, hexToBytes, isHex } from "viem";
 import { recoverDigestAddress } from "./fast-crypto.js";
 
 /** Largest integer width (bytes) the fast path accepts per field; wider ones go through viem (which loses precision). */
@@ -141,85 +129,28 @@ function hexOf(bytes: Uint8Array): Hex {
 /** Decodes signed off-chain calls (what `parseOffchainCall` returns, faster). */
 export class CallDecoder {
   /** Decodes a signed off-chain call and recovers its sender; throws `OffchainCallError` on anything malformed. */
-  decode(serialized: Hex): OffchainCall {
-    if (!isHex(serialized, { strict: true }) || size(serialized) < 2) {
-      throw new OffchainCallError("Malformed", "the call must be a 0x-prefixed hex string of a signed transaction");
-    }
-    if (!serialized.startsWith("0x02")) {
-      throw new OffchainCallError("NotEip1559", "the call must be an EIP-1559 (type 0x02) transaction");
-    }
+  async decode(serialized: Hex): Promise<OffchainCall> {
     const bytes =
-      serialized.length % 2 === 0 ? new Uint8Array(Buffer.from(serialized.slice(2), "hex")) : hexToBytes(serialized);
-    const fast = decodeCanonical(bytes);
-    if (fast !== undefined) {
-      let requester: Address;
-      try {
-        requester = recoverDigestAddress(keccak(fast.payload), fast.rs, fast.yParity);
-      } catch (error) {
-        throw new OffchainCallError("BadSignature", `the signature does not recover: ${(error as Error).message}`);
-      }
-      const input = hexOf(fast.data);
-      return {
-        requestHash: hexOf(keccak(bytes)),
-        requester,
-        service: getAddress(hexOf(fast.to)),
-        chainId: fast.chainId,
-        selector: input.slice(0, 10) as Hex,
-        input,
-        value: fast.value,
-        nonce: fast.nonce,
-        serialized,
-      };
-    }
-    return this.decodeWithViem(serialized, bytes);
-  }
-
-  /** The general path: viem's parse and re-serialization (only the recovery is native). */
-  private decodeWithViem(serialized: Hex, bytes: Uint8Array): OffchainCall {
-    let tx: ReturnType<typeof parseTransaction>;
-    try {
-      tx = parseTransaction(serialized);
-    } catch (error) {
-      throw new OffchainCallError("Malformed", `the transaction does not decode: ${(error as Error).message}`);
-    }
-    if (tx.r === undefined || tx.s === undefined || tx.yParity === undefined) {
-      throw new OffchainCallError("BadSignature", "the transaction is not signed");
-    }
-    if (tx.to === undefined || tx.to === null) {
-      throw new OffchainCallError("NoTarget", "the transaction has no `to`: it must call a Service contract");
-    }
-    const input = tx.data ?? "0x";
-    if (size(input) < 4) {
-      throw new OffchainCallError("NoSelector", "the calldata is shorter than a 4-byte method selector");
-    }
+      isHex(serialized, { strict: true }) && serialized.startsWith("0x02") ? hexToBytes(serialized) : undefined;
+    const fast = bytes === undefined ? undefined : decodeCanonical(bytes);
+    // Everything off the fast path (and every error wording) is parseOffchainCall's own.
+    if (bytes === undefined || fast === undefined) return parseOffchainCall(serialized);
     let requester: Address;
     try {
-      // Hash what viem's recoverTransactionAddress hashes: its re-serialization of the parsed transaction.
-      const payload = hexToBytes(
-        serializeTransaction({
-          ...(tx as TransactionSerializableEIP1559),
-          r: undefined,
-          s: undefined,
-          v: undefined,
-          yParity: undefined,
-        }),
-      );
-      const rs = new Uint8Array(64);
-      rs.set(hexToBytes(tx.r), 0);
-      rs.set(hexToBytes(tx.s), 32);
-      requester = recoverDigestAddress(keccak(payload), rs, tx.yParity);
+      requester = recoverDigestAddress(keccak(fast.payload), fast.rs, fast.yParity);
     } catch (error) {
       throw new OffchainCallError("BadSignature", `the signature does not recover: ${(error as Error).message}`);
     }
+    const input = hexOf(fast.data);
     return {
-      requestHash: bytesToHex(keccak(bytes)),
+      requestHash: hexOf(keccak(bytes)),
       requester,
-      service: getAddress(tx.to),
-      chainId: tx.chainId ?? 0,
-      selector: slice(input, 0, 4),
+      service: getAddress(hexOf(fast.to)),
+      chainId: fast.chainId,
+      selector: input.slice(0, 10) as Hex,
       input,
-      value: tx.value ?? 0n,
-      nonce: tx.nonce ?? 0,
+      value: fast.value,
+      nonce: fast.nonce,
       serialized,
     };
   }

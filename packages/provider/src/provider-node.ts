@@ -308,7 +308,7 @@ export class ProviderNode {
     }
     let call: OffchainCall;
     try {
-      call = this.decoder.decode(tx as Hex);
+      call = await this.decoder.decode(tx as Hex);
     } catch (error) {
       if (error instanceof OffchainCallError)
         throw new ProviderRpcError(RpcErrorCode.MalformedTransaction, error.message, { reason: error.code });

@@ -17,14 +17,14 @@ async function expectSame(tx: Hex, label: string): Promise<void> {
     expected = await parseOffchainCall(tx);
   } catch (error) {
     assert.ok(error instanceof OffchainCallError, `${label}: parseOffchainCall threw ${String(error)}`);
-    assert.throws(
-      () => decoder.decode(tx),
+    await assert.rejects(
+      decoder.decode(tx),
       (e: unknown) => e instanceof OffchainCallError && e.code === error.code,
       `${label}: expected ${error.code}`,
     );
     return;
   }
-  assert.deepEqual(decoder.decode(tx), expected, label);
+  assert.deepEqual(await decoder.decode(tx), expected, label);
 }
 
 /** Replaces item `index` of a signed type-2 transaction's RLP list (signature kept). */
@@ -51,7 +51,7 @@ test("equals parseOffchainCall on random calls (fast path: the payload is viem's
     });
     const payload = unsignedPayload(hexToBytes(tx));
     assert.ok(payload !== undefined, `call ${i} takes the fast path`);
-    assert.equal(decoder.decode(tx).requester, account.address);
+    assert.equal((await decoder.decode(tx)).requester, account.address);
     await expectSame(tx, `call ${i}`);
     // Upper-case hex digits are valid hex: the same call.
     await expectSame(`0x${tx.slice(2).toUpperCase()}` as Hex, `call ${i} in upper case`);
@@ -86,7 +86,7 @@ test("non-canonical encodings and access lists take viem's re-serializing path a
     accessList: [{ address: hex(20), storageKeys: [hex(32)] }],
   });
   assert.equal(unsignedPayload(hexToBytes(withList)), undefined);
-  assert.equal(decoder.decode(withList).requester, account.address);
+  assert.equal((await decoder.decode(withList)).requester, account.address);
   await expectSame(withList, "access list");
 });
 
