@@ -4,13 +4,14 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { hashResponse, parseOffchainCall, signOffchainCall, signResponse } from "@verity/protocol";
+import { parseOffchainCall, responseTypedData, signOffchainCall, signResponse } from "@verity/protocol";
 import { ExecutorPool, ProviderStore } from "@verity/provider";
 import { inputHash } from "@verity/vm";
 import {
   bytesToHex,
   encodeFunctionData,
   type Hex,
+  hashTypedData,
   hexToBytes,
   keccak256,
   parseAbi,
@@ -77,13 +78,13 @@ await stage("recoverTransactionAddress (sender recovery, noble)", (tx) =>
 );
 await stage("keccak256(serialized) (request hash)", (tx) => keccak256(tx));
 await stage("parseOffchainCall (all of the above)", (tx) => parseOffchainCall(tx));
-await stage("hashResponse (viem hashTypedData)", (_tx, i) => hashResponse(domain, response(i)));
-await stage("signResponse (hashTypedData + noble sign)", (_tx, i) => signResponse(provider, domain, response(i)));
+await stage("viem hashTypedData of a response", (_tx, i) => hashTypedData(responseTypedData(domain, response(i))));
+await stage("signResponse (viem signTypedData + noble sign)", (_tx, i) => signResponse(provider, domain, response(i)));
 console.log(" now (packages/provider/src):");
 const decoder = new CallDecoder();
 const signer = new ResponseSigner(`0x${"22".repeat(32)}`, domain);
 await stage("CallDecoder.decode (RLP + native recovery + request hash)", (tx) => decoder.decode(tx));
-await stage("ResponseSigner.digest (precomputed EIP-712 layout)", (_tx, i) => signer.digest(response(i)));
+await stage("ResponseSigner.digest (protocol responseDigest, fixed layout)", (_tx, i) => signer.digest(response(i)));
 await stage("ResponseSigner.sign (digest + native sign)", (_tx, i) => signer.sign(response(i)));
 console.log(" other stages (their code changed little or not at all):");
 const input = hexToBytes(parsed[0]!.input);

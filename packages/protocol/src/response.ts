@@ -1,17 +1,21 @@
 // EIP-712 signed responses of the Arbitration contract (contracts/src/arbitration/Arbitration.sol): the one
 // definition that providers (sign), clients (verify) and the dispute bot (open, challenge) use.
+import { keccak } from "@verity/vm";
 import {
   type Address,
+  bytesToHex,
   getAddress,
   type Hex,
-  hashTypedData,
+  hashDomain,
   hexToBigInt,
+  hexToBytes,
   isAddress,
   isAddressEqual,
   type LocalAccount,
   recoverTypedDataAddress,
   size,
   slice,
+  stringToBytes,
 } from "viem";
 
 /** EIP-712 domain name of the Arbitration contract. */
@@ -31,6 +35,17 @@ export const responseTypes = {
     { name: "resultHash", type: "bytes32" },
   ],
 } as const;
+
+const DOMAIN_FIELDS = [
+  { name: "name", type: "string" },
+  { name: "version", type: "string" },
+  { name: "chainId", type: "uint256" },
+  { name: "verifyingContract", type: "address" },
+] as const;
+
+const RESPONSE_TYPEHASH = keccak(
+  stringToBytes(`Response(${responseTypes.Response.map((f) => `${f.type} ${f.name}`).join(",")})`),
+);
 
 /** The request a response answers, shaped as the contract's `RequestInfo` argument of `open` and `challenge`. */
 export interface DisputeRequest {
@@ -126,9 +141,41 @@ export function responseTypedData(domain: ResponseDomain, response: ProviderResp
   } as const;
 }
 
+/** The EIP-712 domain separator of the Arbitration contract at `domain` (32 bytes; compute once per domain). */
+export function responseDomainSeparator(domain: ResponseDomain): Uint8Array {
+  const chainId = BigInt(domain.chainId);
+  if (chainId < 0n || chainId >= 1n << 256n) throw new ResponseError(`chainId must be a uint256, got ${chainId}`);
+  return hexToBytes(hashDomain({ domain: responseDomain(domain), types: { EIP712Domain: DOMAIN_FIELDS } }));
+}
+
+/**
+ * The EIP-712 digest of a response under a precomputed domain separator. The Response struct is eight fixed 32-byte
+ * words (type hash, then each field padded as EIP-712 encodes it), so the digest is two Keccaks: what viem's generic
+ * `hashTypedData` computes, without its per-call type walk (≈ 30 µs instead of ≈ 500 µs).
+ */
+export function responseDigest(domainSeparator: Uint8Array, response: ProviderResponse): Uint8Array {
+  assertResponse(response);
+  const struct = new Uint8Array(8 * 32);
+  struct.set(RESPONSE_TYPEHASH, 0);
+  // Addresses are left-padded to a word, bytes4 right-padded, bytes32 fill theirs.
+  struct.set(hexToBytes(response.service), 32 + 12);
+  struct.set(hexToBytes(response.requestHash), 64);
+  struct.set(hexToBytes(response.requester), 96 + 12);
+  struct.set(hexToBytes(response.selector), 128);
+  struct.set(hexToBytes(response.programHash), 160);
+  struct.set(hexToBytes(response.inputHash), 192);
+  struct.set(hexToBytes(response.resultHash), 224);
+  const envelope = new Uint8Array(2 + 32 + 32);
+  envelope[0] = 0x19;
+  envelope[1] = 0x01;
+  envelope.set(domainSeparator, 2);
+  envelope.set(keccak(struct), 34);
+  return keccak(envelope);
+}
+
 /** The EIP-712 digest of a response; equals `Arbitration.responseDigest(service, request, resultHash)`. */
 export function hashResponse(domain: ResponseDomain, response: ProviderResponse): Hex {
-  return hashTypedData(responseTypedData(domain, response));
+  return bytesToHex(responseDigest(responseDomainSeparator(domain), response));
 }
 
 /** Signs a response with a local account (a provider key). */

@@ -20,16 +20,19 @@ import {
   type ProviderResponse,
   ResponseError,
   recoverResponseSigner,
+  responseTypedData,
   signResponse,
   traceLength,
   traceRounds,
   verifyResponse,
 } from "@verity/protocol";
 import {
+  bytesToHex,
   concatHex,
   createTestClient,
   getAddress,
   type Hex,
+  hashTypedData,
   hexToBigInt,
   http,
   keccak256,
@@ -92,6 +95,28 @@ describe("signed responses", () => {
     assert.equal(await verifyResponse(domain, response, twin, provider.address), false);
     assert.throws(() => assertCanonicalSignature(slice(signature, 0, 64)), /65 bytes/);
     assert.throws(() => hashResponse(domain, { ...response, selector: "0x1234" }), /selector must be 4 bytes/);
+  });
+
+  it("hashResponse equals viem's generic EIP-712 hash on random domains and responses", () => {
+    const rand = (n: number): Hex => bytesToHex(crypto.getRandomValues(new Uint8Array(n)));
+    const chainIds = [1, 31337, 2 ** 53 - 1, BigInt(`0x${"ff".repeat(32)}`), 0, 11155111];
+    for (let i = 0; i < 120; i++) {
+      const at = { chainId: chainIds[i % chainIds.length]!, arbitration: rand(20) };
+      const service = rand(20);
+      const random: ProviderResponse = {
+        // Addresses in every case a caller may pass: lower, checksummed, upper hex digits.
+        service:
+          i % 3 === 0 ? service : i % 3 === 1 ? getAddress(service) : (`0x${service.slice(2).toUpperCase()}` as Hex),
+        requestHash: rand(32),
+        requester: rand(20),
+        selector: i === 0 ? "0x00000000" : rand(4),
+        programHash: rand(32),
+        inputHash: i === 1 ? `0x${"ff".repeat(32)}` : rand(32),
+        resultHash: rand(32),
+      };
+      assert.equal(hashResponse(at, random), hashTypedData(responseTypedData(at, random)));
+    }
+    assert.throws(() => hashResponse({ chainId: -1, arbitration: rand(20) }, response), /chainId must be a uint256/);
   });
 
   it("computes the digest the Arbitration contract computes (anvil)", async (t) => {

@@ -28,7 +28,7 @@ export { PollLoop } from "./poll-loop.js";
 export { ProgramStore, type ProgramStoreOptions, ProgramUnavailableError } from "./program-store.js";
 export { type CallAnswer, PROVIDER_VERSION, ProviderNode } from "./provider-node.js";
 export { RequestWatcher, type RequestWatcherDeps } from "./request-watcher.js";
-export { ResponseFieldError, ResponseSigner, responseDomainSeparator } from "./response-signer.js";
+export { ResponseSigner } from "./response-signer.js";
 export { ProviderRpcError, RpcErrorCode } from "./rpc-errors.js";
 export { runProvider } from "./run.js";
 export { createServer, type RpcHandlers, type ServerDeps } from "./server.js";

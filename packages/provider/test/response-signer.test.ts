@@ -1,12 +1,12 @@
-// The fixed-layout EIP-712 digest and native signature against @verity/protocol's viem-based hashResponse and
-// signResponse on random domains and responses.
+// The native signature of ResponseSigner against @verity/protocol's signResponse (viem's signTypedData and noble, an
+// independent path) on random domains and responses.
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { test } from "node:test";
-import { hashResponse, type ProviderResponse, recoverResponseSigner, signResponse } from "@verity/protocol";
+import { type ProviderResponse, ResponseError, recoverResponseSigner, signResponse } from "@verity/protocol";
 import { bytesToHex, getAddress, type Hex } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
-import { ResponseFieldError, ResponseSigner } from "../src/response-signer.ts";
+import { ResponseSigner } from "../src/response-signer.ts";
 
 const hex = (n: number): Hex => bytesToHex(new Uint8Array(randomBytes(n)));
 
@@ -25,7 +25,7 @@ function randomResponse(i: number): ProviderResponse {
   };
 }
 
-test("digest and signature equal hashResponse and signResponse on random domains and responses", {
+test("signatures equal signResponse on random domains and responses", {
   timeout: 60_000,
 }, async () => {
   for (let d = 0; d < 8; d++) {
@@ -36,7 +36,6 @@ test("digest and signature equal hashResponse and signResponse on random domains
     const signer = new ResponseSigner(privateKey, domain);
     for (let i = 0; i < 25; i++) {
       const response = randomResponse(i);
-      assert.equal(bytesToHex(signer.digest(response)), hashResponse(domain, response));
       const ours = signer.sign(response);
       assert.deepEqual(ours, await signResponse(account, domain, response));
       assert.equal(await recoverResponseSigner(domain, response, ours.signature), account.address);
@@ -54,8 +53,5 @@ test("a malformed field is refused, as responseTypedData refuses it", () => {
     () => signer.digest({ ...good, resultHash: `0x${"zz".repeat(32)}` as Hex }),
     /resultHash must be 32 bytes/,
   );
-  assert.throws(
-    () => new ResponseSigner(generatePrivateKey(), { chainId: -1, arbitration: hex(20) }),
-    ResponseFieldError,
-  );
+  assert.throws(() => new ResponseSigner(generatePrivateKey(), { chainId: -1, arbitration: hex(20) }), ResponseError);
 });
